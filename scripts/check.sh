@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Everything CI runs, in the order that fails fastest: lint, types, then every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== lint"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== types"
+.venv/bin/mypy monitor/src $( [[ -d event-generator/src ]] && echo event-generator/src )
+echo "== tests"
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,78 @@
+"""Kafka for tests: the broker named by KAFKA_BOOTSTRAP_SERVERS, else the local one
+that scripts/local-kafka.sh starts (and leaves running for the next run)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_TOPICS = {"events-test": 3, "alerts-test": 1, "events-dlq-test": 1}
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if given:
+        return given
+    subprocess.run([str(ROOT / "scripts" / "local-kafka.sh"), "start"], check=True)
+    return "localhost:" + os.environ.get("KAFKA_PORT", "9092")
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(kafka_bootstrap: str) -> AdminClient:
+    return AdminClient({"bootstrap.servers": kafka_bootstrap})
+
+
+def ensure_topics(admin: AdminClient, topics: dict[str, int]) -> None:
+    existing = admin.list_topics(timeout=10).topics
+    wanted = [
+        NewTopic(name, num_partitions=partitions, replication_factor=1)
+        for name, partitions in topics.items()
+        if name not in existing
+    ]
+    if wanted:
+        for future in admin.create_topics(wanted, operation_timeout=30).values():
+            future.result()
+
+
+def clear_topic(admin: AdminClient, bootstrap: str, topic: str) -> None:
+    """Delete every record of `topic` up to its current end (offsets keep growing)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"clear-{uuid.uuid4()}"})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        ends = []
+        for partition in metadata.partitions:
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+            if high > 0:
+                ends.append(TopicPartition(topic, partition, high))
+    finally:
+        consumer.close()
+    if ends:
+        for future in admin.delete_records(ends, operation_timeout=30).values():
+            future.result()
+
+
+@pytest.fixture
+def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> Iterator[dict[str, str]]:
+    """events-test (3 partitions), alerts-test and events-dlq-test, emptied before the test."""
+    ensure_topics(kafka_admin, TEST_TOPICS)
+    for topic in TEST_TOPICS:
+        clear_topic(kafka_admin, kafka_bootstrap, topic)
+    yield {"events": "events-test", "alerts": "alerts-test", "dlq": "events-dlq-test"}
+
+
+@pytest.fixture
+def fresh_topic(kafka_admin: AdminClient) -> Iterator[str]:
+    """A topic of its own for one test (3 partitions), deleted afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    ensure_topics(kafka_admin, {name: 3})
+    yield name
+    kafka_admin.delete_topics([name], operation_timeout=30)
