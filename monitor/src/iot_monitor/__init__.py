@@ -1,0 +1,1 @@
+"""IoT device monitor: raises an alert for every device that fell silent."""

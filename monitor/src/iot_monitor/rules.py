@@ -1,0 +1,74 @@
+"""When a device is due for a check and whether a check raises an alert.
+
+Plain functions over plain values (milliseconds since the epoch), so the rules of
+the product are tested without a JVM; the Flink functions only store what these
+return and register the timers they ask for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    check_interval_ms: int = 30_000
+    inactivity_timeout_ms: int = 60_000
+    # 0 keeps a silent device for ever
+    device_expiry_ms: int = 86_400_000
+    # Bounded input (a replay) has no check after this instant; None when unbounded.
+    last_check_ms: int | None = None
+
+
+class DeviceState(NamedTuple):
+    latest_event_ms: int
+    next_check_ms: int
+
+
+class CheckOutcome(NamedTuple):
+    alert: bool
+    # None means the device is forgotten and its state freed.
+    state: DeviceState | None
+
+
+def first_alerting_check(latest_event_ms: int, rules: AlertRules) -> int:
+    """The first check instant at which a device last heard of at `latest_event_ms`
+    has been silent for strictly longer than the inactivity timeout."""
+    silent_after = latest_event_ms + rules.inactivity_timeout_ms
+    interval = rules.check_interval_ms
+    return (silent_after // interval + 1) * interval
+
+
+def on_event(state: DeviceState | None, event_ms: int, rules: AlertRules) -> DeviceState:
+    """The device's state after an event; a late event never moves it back.
+
+    A device that already has a check pending keeps it even when the event makes
+    that check premature: the check then finds the device active and moves itself
+    forward, which costs one timer per check interval instead of one per event.
+    """
+    if state is None:
+        return DeviceState(event_ms, first_alerting_check(event_ms, rules))
+    if event_ms <= state.latest_event_ms:
+        return state
+    return DeviceState(event_ms, state.next_check_ms)
+
+
+def is_current_check(state: DeviceState | None, check_ms: int) -> bool:
+    """A timer that no longer matches the pending check was made stale by a restore
+    or a changed schedule; ignoring it is cheaper than deleting it."""
+    return state is not None and state.next_check_ms == check_ms
+
+
+def on_check(state: DeviceState, check_ms: int, rules: AlertRules) -> CheckOutcome:
+    """The check at `check_ms` of a device whose pending check it is."""
+    if rules.last_check_ms is not None and check_ms > rules.last_check_ms:
+        return CheckOutcome(alert=False, state=None)
+    silent_ms = check_ms - state.latest_event_ms
+    if silent_ms <= rules.inactivity_timeout_ms:
+        nxt = first_alerting_check(state.latest_event_ms, rules)
+        return CheckOutcome(alert=False, state=DeviceState(state.latest_event_ms, nxt))
+    if rules.device_expiry_ms and silent_ms > rules.device_expiry_ms:
+        return CheckOutcome(alert=False, state=None)
+    nxt = check_ms + rules.check_interval_ms
+    return CheckOutcome(alert=True, state=DeviceState(state.latest_event_ms, nxt))
