@@ -1,2 +1,133 @@
-"""PostgreSQL for tests (filled in by the storage work): DATABASE_URL, else a
-throwaway local server."""
+"""PostgreSQL for tests: the server named by DATABASE_URL, else a throwaway local
+PostgreSQL started for the test session and removed at its end.
+
+DATABASE_URL must name a role that may create databases and roles (the tests
+create a database per test and the product's roles). The local server comes from
+the PostgreSQL binaries of the machine (PG_BINDIR, else /usr/lib/postgresql/15/bin,
+else `pg_config --bindir`); as root it runs as the `postgres` user, because initdb
+refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+DEBIAN_BINDIR = Path("/usr/lib/postgresql/15/bin")
+SERVER_USER = "postgres"
+
+
+def find_bindir() -> Path:
+    given = os.environ.get("PG_BINDIR")
+    if given:
+        return Path(given)
+    if (DEBIAN_BINDIR / "initdb").exists():
+        return DEBIAN_BINDIR
+    found = subprocess.run(
+        ["pg_config", "--bindir"], check=True, capture_output=True, text=True
+    ).stdout
+    return Path(found.strip())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def as_server_user(command: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", SERVER_USER, "--", *command]
+    return command
+
+
+class LocalServer:
+    """One PostgreSQL cluster in its own directory, reachable on 127.0.0.1 only."""
+
+    def __init__(self, workdir: Path, bindir: Path) -> None:
+        self.workdir = workdir
+        self.bindir = bindir
+        self.port = free_port()
+        self.password = secrets.token_hex(16)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        command = as_server_user([str(self.bindir / args[0]), *args[1:]])
+        subprocess.run(command, check=True, capture_output=True)
+
+    def start(self) -> None:
+        pwfile = self.workdir / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, SERVER_USER)
+            shutil.chown(pwfile, SERVER_USER)
+        data = str(self.workdir / "data")
+        self._run(
+            "initdb",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            f"--pwfile={pwfile}",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+        )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off"
+            f" -c unix_socket_directories={self.workdir}"
+        )
+        log = str(self.workdir / "server.log")
+        self._run("pg_ctl", "start", "-w", "-D", data, "-l", log, "-o", options)
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.workdir / "data"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A URL of a PostgreSQL superuser (or a role allowed to create databases and roles)."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="pg-test-"))
+    server = LocalServer(workdir, find_bindir())
+    try:
+        server.start()
+        yield server.url
+        server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def database_url(server_url: str, dbname: str, **overrides: str) -> str:
+    """The connection string for `dbname` on the same server (optionally as another role)."""
+    return make_conninfo(server_url, dbname=dbname, **overrides)
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A connection string (as the admin role) to an empty database of this test's own."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield database_url(postgres_url, name)
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

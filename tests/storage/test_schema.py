@@ -1,0 +1,220 @@
+"""init.sql and init-roles.sh on a real PostgreSQL: idempotent, duplicates absorbed,
+each role limited to its one job."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from tests.storage.store import (
+    READER,
+    WRITER,
+    AlertStore,
+    apply_schema,
+    init_roles,
+    vector_insert_statement,
+)
+
+pytestmark = pytest.mark.postgres
+
+CHECK = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def alert_row(device_id: str, checks_after: int) -> dict[str, str]:
+    """One alert as Vector's sink serialises it (timestamps as RFC 3339 text)."""
+    check = CHECK + timedelta(seconds=30 * checks_after)
+    latest = CHECK - timedelta(seconds=75)
+    return {
+        "time": check.isoformat(),
+        "device_id": device_id,
+        "latest_event_time": latest.isoformat(),
+    }
+
+
+def insert_batch(url: str, rows: list[dict[str, str]]) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(vector_insert_statement(), [Jsonb(rows)]).rowcount
+
+
+def stored(store: AlertStore) -> list[tuple[datetime, str]]:
+    with psycopg.connect(store.admin_url) as conn:
+        rows = conn.execute("SELECT time, device_id FROM alerts ORDER BY time, device_id")
+        return list(rows)
+
+
+def test_init_sql_runs_twice_without_error(postgres_database: str) -> None:
+    first = apply_schema(postgres_database)
+    second = apply_schema(postgres_database)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "ERROR" not in first.stderr + second.stderr
+
+
+def test_table_has_the_documented_columns(alert_store: AlertStore) -> None:
+    query = """SELECT column_name, data_type FROM information_schema.columns
+               WHERE table_name = 'alerts' ORDER BY ordinal_position"""
+    with psycopg.connect(alert_store.admin_url) as conn:
+        columns: dict[str, str] = dict(conn.execute(query).fetchall())
+
+    assert columns == {
+        "time": "timestamp with time zone",
+        "device_id": "text",
+        "latest_event_time": "timestamp with time zone",
+        "ingested_at": "timestamp with time zone",
+    }
+
+
+def scalar(url: str, query: str) -> object:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_hypertable_with_retention_exactly_where_timescaledb_can_run(
+    alert_store: AlertStore,
+) -> None:
+    url = alert_store.admin_url
+    usable = scalar(
+        url,
+        "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb')"
+        " AND current_setting('shared_preload_libraries') LIKE '%timescaledb%'",
+    )
+    installed = scalar(
+        url, "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb')"
+    )
+
+    assert installed == usable
+    if installed:
+        hypertables = "SELECT count(*) FROM timescaledb_information.hypertables"
+        retention = (
+            "SELECT config->>'drop_after' FROM timescaledb_information.jobs"
+            " WHERE proc_name = 'policy_retention' AND hypertable_name = 'alerts'"
+        )
+        assert scalar(url, hypertables + " WHERE hypertable_name = 'alerts'") == 1
+        assert scalar(url, retention) == "30 days"
+
+
+def test_same_alerts_twice_are_stored_once_without_error(alert_store: AlertStore) -> None:
+    batch = [alert_row("d1", 0), alert_row("d2", 0), alert_row("d1", 1)]
+
+    first = insert_batch(alert_store.writer_url, batch)
+    second = insert_batch(alert_store.writer_url, batch)
+
+    assert (first, second) == (3, 0)
+    assert len(stored(alert_store)) == 3
+
+
+def test_a_duplicate_inside_a_batch_does_not_cost_its_neighbours(
+    alert_store: AlertStore,
+) -> None:
+    insert_batch(alert_store.writer_url, [alert_row("d1", 0)])
+
+    inserted = insert_batch(
+        alert_store.writer_url,
+        [
+            alert_row("d0", 0),
+            alert_row("d1", 0),
+            alert_row("d1", 0),
+            alert_row("d2", 0),
+        ],
+    )
+
+    assert inserted == 2
+    assert [device for _, device in stored(alert_store)] == ["d0", "d1", "d2"]
+
+
+def test_rows_get_their_ingestion_time(alert_store: AlertStore) -> None:
+    insert_batch(alert_store.writer_url, [alert_row("d1", 0)])
+
+    with psycopg.connect(alert_store.admin_url) as conn:
+        lag = conn.execute("SELECT now() - ingested_at FROM alerts").fetchone()
+
+    assert lag is not None
+    assert timedelta(0) <= lag[0] < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("role", "statement"),
+    [
+        (WRITER, "SELECT * FROM alerts"),
+        (WRITER, "SELECT * FROM alerts_ingest"),
+        (WRITER, "DELETE FROM alerts"),
+        (WRITER, "UPDATE alerts SET device_id = 'x'"),
+        (WRITER, "TRUNCATE alerts"),
+        (
+            WRITER,
+            "INSERT INTO alerts (time, device_id, latest_event_time) VALUES (now(), 'd', now())",
+        ),
+        (
+            READER,
+            "INSERT INTO alerts (time, device_id, latest_event_time) VALUES (now(), 'd', now())",
+        ),
+        (READER, "INSERT INTO alerts_ingest VALUES (now(), 'd', now())"),
+        (READER, "DELETE FROM alerts"),
+        (READER, "UPDATE alerts SET device_id = 'x'"),
+        (READER, "CREATE TABLE intruder (x int)"),
+    ],
+)
+def test_roles_are_refused_what_is_not_their_job(
+    alert_store: AlertStore, role: str, statement: str
+) -> None:
+    url = alert_store.writer_url if role == WRITER else alert_store.reader_url
+
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+
+
+def test_reader_reads_what_the_writer_wrote(alert_store: AlertStore) -> None:
+    insert_batch(alert_store.writer_url, [alert_row("d7", 0)])
+
+    with psycopg.connect(alert_store.reader_url) as conn:
+        rows = conn.execute("SELECT device_id FROM alerts").fetchall()
+
+    assert rows == [("d7",)]
+
+
+def test_a_wrong_password_is_refused(alert_store: AlertStore) -> None:
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(alert_store.as_role(WRITER, "not-the-password")).close()
+
+
+def test_init_roles_rotates_passwords(alert_store: AlertStore) -> None:
+    rotated = {"ALERTS_WRITER_PASSWORD": "new-writer", "ALERTS_READER_PASSWORD": "it's $new"}
+
+    result = init_roles(alert_store.admin_url, rotated)
+
+    assert result.returncode == 0, result.stderr
+    psycopg.connect(alert_store.as_role(WRITER, "new-writer")).close()
+    psycopg.connect(alert_store.as_role(READER, "it's $new")).close()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(alert_store.writer_url).close()
+
+
+def test_init_roles_refuses_to_run_without_passwords(postgres_database: str) -> None:
+    result = init_roles(postgres_database, {"ALERTS_READER_PASSWORD": "x"})
+
+    assert result.returncode != 0
+    assert "ALERTS_WRITER_PASSWORD must be set" in result.stderr
+
+
+def test_roles_created_by_init_sql_alone_cannot_log_in(postgres_database: str) -> None:
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        try:
+            admin.execute("DROP ROLE IF EXISTS alerts_writer, alerts_reader")
+        except psycopg.errors.DependentObjectsStillExist:
+            pytest.skip("another database of this server uses the roles")
+    applied = apply_schema(postgres_database)
+    assert applied.returncode == 0, applied.stderr
+
+    with psycopg.connect(postgres_database) as conn:
+        can_login = conn.execute(
+            "SELECT rolname, rolcanlogin, rolpassword IS NULL FROM pg_authid"
+            " WHERE rolname IN ('alerts_writer', 'alerts_reader') ORDER BY 1"
+        ).fetchall()
+
+    assert can_login == [("alerts_reader", False, True), ("alerts_writer", False, True)]
