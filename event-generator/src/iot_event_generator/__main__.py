@@ -1,0 +1,5 @@
+import sys
+
+from iot_event_generator.cli import main
+
+sys.exit(main())

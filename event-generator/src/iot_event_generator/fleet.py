@@ -1,0 +1,99 @@
+"""The fleet model, free of any I/O: device names, which devices fail and when, and
+which devices are live at a given moment of the run.
+
+Times here are seconds after the start of the run ("offsets").
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
+
+
+def device_id_format(num_devices: int) -> str:
+    """printf-style format of the device ids: 1-based, zero-padded to at least 4 digits."""
+    return f"device-%0{max(4, len(str(num_devices)))}d"
+
+
+def device_id(index: int, num_devices: int) -> str:
+    return device_id_format(num_devices) % index
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """Device `device` (1-based) falls silent at `fails_at` and, if `recovers_at` is
+    set, sends again from then on."""
+
+    device: int
+    fails_at: float
+    recovers_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FleetPlan:
+    num_devices: int
+    run_id: str
+    outages: tuple[Outage, ...]
+
+    def changes(self) -> list[tuple[float, int, bool]]:
+        """Every (offset, device, comes_up) in the order they happen."""
+        moments = [(o.fails_at, o.device, False) for o in self.outages]
+        moments += [(o.recovers_at, o.device, True) for o in self.outages if o.recovers_at]
+        return sorted(moments)
+
+
+def plan_fleet(
+    num_devices: int,
+    duration_seconds: float,
+    failure_probability: float,
+    recovery_probability: float,
+    rng: random.Random,
+) -> FleetPlan:
+    """Each device independently fails during the run with `failure_probability`, at a
+    moment uniform over the run; a failed device comes back with `recovery_probability`,
+    at a moment uniform between its failure and the end of the run."""
+    run_id = f"{rng.getrandbits(32):08x}"
+    outages = []
+    for device in range(1, num_devices + 1):
+        if rng.random() >= failure_probability:
+            continue
+        # 1 - random() lies in (0, 1]: a device never fails before its first event.
+        fails_at = duration_seconds * (1.0 - rng.random())
+        recovers_at = None
+        if rng.random() < recovery_probability:
+            recovers_at = fails_at + (duration_seconds - fails_at) * (1.0 - rng.random())
+        outages.append(Outage(device, fails_at, recovers_at))
+    return FleetPlan(num_devices, run_id, tuple(outages))
+
+
+class LiveDevices:
+    """The devices currently sending, in id order. Only the down ones are stored, so a
+    fleet of millions costs memory in proportion to its failures."""
+
+    def __init__(self, num_devices: int) -> None:
+        self.num_devices = num_devices
+        self._down: list[int] = []
+
+    def __len__(self) -> int:
+        return self.num_devices - len(self._down)
+
+    def __iter__(self) -> Iterator[int]:
+        edges = [0, *self._down, self.num_devices + 1]
+        return chain.from_iterable(range(a + 1, b) for a, b in zip(edges, edges[1:], strict=False))
+
+    @property
+    def down_count(self) -> int:
+        return len(self._down)
+
+    def take_down(self, device: int) -> None:
+        insort(self._down, device)
+
+    def bring_up(self, device: int) -> None:
+        self._down.pop(bisect_left(self._down, device))
+
+    def position(self, device: int) -> int:
+        """Where a live device comes in the sending order (0-based)."""
+        return device - 1 - bisect_left(self._down, device)

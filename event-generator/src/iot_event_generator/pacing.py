@@ -1,0 +1,58 @@
+"""The run's clock: live runs wait for each moment and stamp events with the wall
+clock; --no-sleep runs go as fast as they can and stamp events with simulated time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from iot_event_generator.settings import GeneratorSettings
+
+MAX_SLEEP_SECONDS = 0.1  # so that a stop request is noticed quickly even at slow rates
+
+
+class Pacer:
+    def __init__(
+        self,
+        settings: GeneratorSettings,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self._unit = settings.time_unit
+        self._clock = clock
+        self._sleep = sleep
+        self._should_stop = should_stop
+        self.live = not settings.no_sleep
+        if settings.start_time is not None:
+            self.start = settings.start_time
+        elif self.live:
+            self.start = clock()
+        else:
+            # A simulated run without a start time ends now, so that none of its
+            # events lies in the future.
+            self.start = clock() - settings.duration_seconds
+        self.behind_seconds = 0.0
+
+    def wait_until(self, offset: float) -> None:
+        """Return at `offset` seconds into the run (at once when not live), or earlier
+        if a stop is requested."""
+        if not self.live:
+            return
+        due = self.start + offset
+        while not self._should_stop():
+            remaining = due - self._clock()
+            if remaining <= 0:
+                self.behind_seconds = max(self.behind_seconds, -remaining)
+                return
+            self._sleep(min(remaining, MAX_SLEEP_SECONDS))
+
+    def now(self, offset: float) -> float:
+        """Epoch seconds of an event sent at `offset`."""
+        return self._clock() if self.live else self.start + offset
+
+    def time_value(self, offset: float) -> int:
+        return self._unit.from_epoch_seconds(self.now(offset))
+
+    def nominal_time_value(self, offset: float) -> int:
+        """The planned instant of `offset`, in the unit of the events."""
+        return self._unit.from_epoch_seconds(self.start + offset)
