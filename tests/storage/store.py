@@ -8,7 +8,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.json import Jsonb
 
 from testsupport.postgres import find_bindir
 
@@ -79,3 +81,15 @@ class AlertStore:
 def vector_insert_statement(table: str = INGEST_TABLE) -> str:
     """The statement Vector's postgres sink sends for a batch (one JSON array of rows)."""
     return f"INSERT INTO {table} SELECT * FROM jsonb_populate_recordset(NULL::{table}, %s)"
+
+
+def insert_alerts(url: str, rows: list[dict[str, str]]) -> int:
+    """Insert one batch the way Vector's sink does; returns the rows actually stored."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(vector_insert_statement(), [Jsonb(rows)]).rowcount
+
+
+def has_timescaledb(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        found = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'")
+        return found.fetchone() == (1,)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyvrl
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTOR_YAML = ROOT / "infrastructure" / "vector" / "vector.yaml"
