@@ -10,7 +10,7 @@ import random
 from bisect import bisect_left, insort
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
 
 def device_id_format(num_devices: int) -> str:
@@ -82,7 +82,7 @@ class LiveDevices:
 
     def __iter__(self) -> Iterator[int]:
         edges = [0, *self._down, self.num_devices + 1]
-        return chain.from_iterable(range(a + 1, b) for a, b in zip(edges, edges[1:], strict=False))
+        return chain.from_iterable(range(a + 1, b) for a, b in pairwise(edges))
 
     @property
     def down_count(self) -> int:

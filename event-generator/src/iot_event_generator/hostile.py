@@ -40,7 +40,9 @@ class Context:
         a valid value, None to leave the field out)."""
         fields = [f'"event-id": "hostile-{self.name}"']
         if device is not None:
-            fields.append('"device-id": ' + (json.dumps(self.device_id) if device == "ok" else device))
+            fields.append(
+                '"device-id": ' + (json.dumps(self.device_id) if device == "ok" else device)
+            )
         if time is not None:
             fields.append('"time": ' + (str(self.time) if time == "ok" else time))
         return ("{" + ", ".join(fields) + extra + "}").encode()
@@ -68,24 +70,56 @@ def _scaled(ctx: Context, seconds: float) -> str:
 
 C = HostileCase
 CASES: tuple[HostileCase, ...] = (
-    C("not-utf8", "the payload is not valid UTF-8", lambda c: c.event(device='"device-\xff"').replace(b"\xc3\xbf", b"\xff")),
+    C(
+        "not-utf8",
+        "the payload is not valid UTF-8",
+        lambda c: c.event(device='"device-\xff"').replace(b"\xc3\xbf", b"\xff"),
+    ),
     C("not-json", "the payload is not JSON", lambda c: b"device-0001 says hello"),
     C("trailing-garbage", "valid JSON followed by garbage", lambda c: c.event() + b" }{"),
     C("bom", "JSON preceded by a UTF-8 byte order mark", lambda c: b"\xef\xbb\xbf" + c.event()),
-    C("deep-nesting", f"arrays nested {NESTING_DEPTH} deep", lambda c: c.event(extra=', "extra": ' + "[" * NESTING_DEPTH + "]" * NESTING_DEPTH)),
+    C(
+        "deep-nesting",
+        f"arrays nested {NESTING_DEPTH} deep",
+        lambda c: c.event(extra=', "extra": ' + "[" * NESTING_DEPTH + "]" * NESTING_DEPTH),
+    ),
     C("array", "an array of events instead of one object", lambda c: b"[" + c.event() + b"]"),
-    C("not-object", "a JSON string instead of an object", lambda c: json.dumps(c.device_id).encode()),
+    C(
+        "not-object",
+        "a JSON string instead of an object",
+        lambda c: json.dumps(c.device_id).encode(),
+    ),
     C("empty", "an empty value", lambda c: b"", fits_in_lines=False),
     C("tombstone", "no value at all (a tombstone)", lambda c: None, fits_in_lines=False),
-    C("oversize", f"a payload of more than {OVERSIZE_BYTES} bytes", lambda c: c.event(extra=', "padding": "' + "x" * OVERSIZE_BYTES + '"')),
+    C(
+        "oversize",
+        f"a payload of more than {OVERSIZE_BYTES} bytes",
+        lambda c: c.event(extra=', "padding": "' + "x" * OVERSIZE_BYTES + '"'),
+    ),
     C("device-id-missing", "no device-id", lambda c: c.event(device=None)),
     C("device-id-null", "device-id is null", lambda c: c.event(device="null")),
     C("device-id-empty", "device-id is an empty string", lambda c: c.event(device='""')),
     C("device-id-number", "device-id is a number", lambda c: c.event(device="42")),
-    C("device-id-too-long", f"device-id of {LONG_DEVICE_ID_CHARS} characters", lambda c: c.event(device='"' + "d" * LONG_DEVICE_ID_CHARS + '"')),
-    C("device-id-nul", "device-id holds a NUL character", lambda c: c.event(device='"device-\\u00000001"')),
-    C("device-id-control", "device-id holds a terminal escape sequence", lambda c: c.event(device='"device-\\u001b[31m0001"')),
-    C("device-id-lone-surrogate", "device-id holds a lone UTF-16 surrogate", lambda c: c.event(device='"device-\\ud8000001"')),
+    C(
+        "device-id-too-long",
+        f"device-id of {LONG_DEVICE_ID_CHARS} characters",
+        lambda c: c.event(device='"' + "d" * LONG_DEVICE_ID_CHARS + '"'),
+    ),
+    C(
+        "device-id-nul",
+        "device-id holds a NUL character",
+        lambda c: c.event(device='"device-\\u00000001"'),
+    ),
+    C(
+        "device-id-control",
+        "device-id holds a terminal escape sequence",
+        lambda c: c.event(device='"device-\\u001b[31m0001"'),
+    ),
+    C(
+        "device-id-lone-surrogate",
+        "device-id holds a lone UTF-16 surrogate",
+        lambda c: c.event(device='"device-\\ud8000001"'),
+    ),
     C("time-missing", "no time", lambda c: c.event(time=None)),
     C("time-null", "time is null", lambda c: c.event(time="null")),
     C("time-string", "time is a string of digits", lambda c: c.event(time=f'"{c.time}"')),
@@ -96,9 +130,18 @@ CASES: tuple[HostileCase, ...] = (
     C("time-overflow", "time overflows a double (1e999)", lambda c: c.event(time="1e999")),
     C("time-zero", "time is zero", lambda c: c.event(time="0")),
     C("time-negative", "time is negative", lambda c: c.event(time="-" + str(c.time))),
-    C("time-far-future", "time is a year ahead of the clock", lambda c: c.event(time=_scaled(c, c.now + YEAR_SECONDS))),
-    C("time-in-milliseconds", "time looks like milliseconds although the unit is seconds", lambda c: c.event(time=str(TimeUnit.MILLISECONDS.from_epoch_seconds(c.now))), seconds_only=True),
-)  # fmt: skip
+    C(
+        "time-far-future",
+        "time is a year ahead of the clock",
+        lambda c: c.event(time=_scaled(c, c.now + YEAR_SECONDS)),
+    ),
+    C(
+        "time-in-milliseconds",
+        "time looks like milliseconds although the unit is seconds",
+        lambda c: c.event(time=str(TimeUnit.MILLISECONDS.from_epoch_seconds(c.now))),
+        seconds_only=True,
+    ),
+)
 
 
 def cases(time_unit: TimeUnit = TimeUnit.SECONDS, *, for_lines: bool = False) -> list[HostileCase]:

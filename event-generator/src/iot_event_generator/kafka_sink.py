@@ -71,7 +71,7 @@ class KafkaSink:
         except KafkaException as exc:
             raise SinkError(
                 f"cannot reach Kafka at {bootstrap_servers} within {timeout:g} s "
-                f"({exc.args[0].str()})"
+                f"({' '.join(exc.args[0].str().split())})"
             ) from None
         topic = metadata.topics.get(self._topic)
         if topic is None or topic.error is not None:

@@ -4,7 +4,7 @@ and the environment."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -89,7 +89,9 @@ class GeneratorSettings(BaseModel):
     @model_validator(mode="after")
     def _check_combinations(self) -> GeneratorSettings:
         if self.start_time is not None and not self.no_sleep:
-            raise ValueError("--start-time needs --no-sleep (a live run stamps events with the clock)")
+            raise ValueError(
+                "--start-time needs --no-sleep (a live run stamps events with the clock)"
+            )
         return self
 
     @property
@@ -116,5 +118,5 @@ def parse_instant(text: str) -> float:
     except ValueError:
         raise ValueError(f"not epoch seconds or an ISO 8601 date-time: {text!r}") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

@@ -29,6 +29,10 @@ class Delivery:
     def delivered(self) -> int:
         return self.written - self.failed - self.unconfirmed
 
+    @property
+    def all_delivered(self) -> bool:
+        return self.failed == 0 and self.unconfirmed == 0
+
 
 class Sink(Protocol):
     description: str

@@ -28,8 +28,7 @@ class FleetTracker:
         """Apply every failure and recovery due by `offset`, the start of a round."""
         due = []
         while (
-            self._next_change < len(self._changes)
-            and self._changes[self._next_change][0] <= offset
+            self._next_change < len(self._changes) and self._changes[self._next_change][0] <= offset
         ):
             due.append(self._changes[self._next_change])
             self._next_change += 1

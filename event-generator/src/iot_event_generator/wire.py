@@ -19,7 +19,9 @@ class EventEncoder:
     def __init__(self, run_id: str, num_devices: int) -> None:
         # Formatting bytes directly is several times faster than building a dict and
         # serialising it, and the generator's throughput depends on this line.
-        self._template = b'{"event-id": "' + run_id.encode() + b'-%d", "device-id": "%b", "time": %d}'
+        self._template = (
+            b'{"event-id": "' + run_id.encode() + b'-%d", "device-id": "%b", "time": %d}'
+        )
         self._key_format = device_id_format(num_devices).encode()
         self.events_encoded = 0
 

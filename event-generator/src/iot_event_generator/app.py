@@ -1,0 +1,57 @@
+"""One run from validated settings to the summary: open the destination, run with a
+progress line, flush, write the truth file, report."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from iot_event_generator.kafka_sink import KafkaSink
+from iot_event_generator.progress import ProgressLine
+from iot_event_generator.runner import run
+from iot_event_generator.settings import STDOUT, GeneratorSettings
+from iot_event_generator.sinks import FileSink, Sink, SinkError
+from iot_event_generator.stopping import StopRequest
+from iot_event_generator.summary import summary_lines
+
+EXIT_OK, EXIT_FAILED, EXIT_STOPPED = 0, 1, 130
+
+
+def open_sink(settings: GeneratorSettings) -> Sink:
+    if settings.output is not None:
+        return FileSink(settings.output)
+    return KafkaSink(
+        settings.bootstrap_servers,
+        settings.topic,
+        settings.kafka_properties,
+        settings.connect_timeout_seconds,
+    )
+
+
+def execute(settings: GeneratorSettings) -> int:
+    # Events may go to standard output; everything for the operator goes elsewhere then.
+    console = Console(stderr=settings.output == STDOUT, highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        sink = open_sink(settings)
+    except SinkError as exc:
+        errors.print(f"error: {exc}", markup=False)
+        return EXIT_FAILED
+    show_progress = not settings.quiet and console.is_terminal
+    with StopRequest() as stop, ProgressLine(console, show_progress) as progress:
+        report = run(settings, sink, should_stop=stop, on_progress=progress.update)
+    if report.events_sent and not settings.output:
+        console.print("Waiting for Kafka to acknowledge the last records...", markup=False)
+    report.delivery = sink.close()
+    for line in summary_lines(report, seed_given=settings.seed is not None):
+        console.print(line, markup=False)
+    code = EXIT_STOPPED if stop.requested else EXIT_OK
+    if (report.stopped_early and not stop.requested) or not report.delivery.all_delivered:
+        code = EXIT_FAILED
+    if settings.truth_file:
+        try:
+            report.write_json(settings.truth_file)
+        except OSError as exc:
+            errors.print(f"error: cannot write {settings.truth_file}: {exc.strerror}", markup=False)
+            return EXIT_FAILED
+        console.print(f"Ground truth written to {settings.truth_file}.", markup=False)
+    return code

@@ -1,0 +1,32 @@
+"""Ctrl-C and SIGTERM end the run cleanly: the current chunk finishes, everything is
+flushed and the summary printed. A second signal acts as usual."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+from typing import Any
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopRequest:
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def __enter__(self) -> StopRequest:
+        for signum in SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.requested = True
+        signal.signal(signum, self._previous[signum])
