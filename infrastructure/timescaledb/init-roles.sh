@@ -8,6 +8,10 @@
 # Connects like psql does: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; inside
 # the PostgreSQL/TimescaleDB image's /docker-entrypoint-initdb.d it falls back to
 # that image's POSTGRES_USER and POSTGRES_DB over the local socket.
+#
+# The body runs in a subshell because that image's entrypoint sources a script it
+# finds without the executable bit, and these shell options must not leak into it.
+(
 set -euo pipefail
 
 : "${ALERTS_WRITER_PASSWORD:?ALERTS_WRITER_PASSWORD must be set}"
@@ -32,3 +36,4 @@ SELECT format('ALTER ROLE alerts_reader LOGIN PASSWORD %L', :'reader_password')
 \gexec
 SQL
 echo "init-roles: alerts_writer and alerts_reader can log in"
+)

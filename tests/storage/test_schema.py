@@ -3,6 +3,7 @@ each role limited to its one job."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -10,11 +11,13 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from tests.storage.store import (
+    INIT_ROLES,
     READER,
     WRITER,
     AlertStore,
     apply_schema,
     init_roles,
+    psql_env,
     vector_insert_statement,
 )
 
@@ -218,3 +221,31 @@ def test_roles_created_by_init_sql_alone_cannot_log_in(postgres_database: str) -
         ).fetchall()
 
     assert can_login == [("alerts_reader", False, True), ("alerts_writer", False, True)]
+
+
+def source_init_roles(url: str, passwords: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Source the script the way the PostgreSQL image's entrypoint does (set -e)."""
+    script = f'set -Eeo pipefail; . "{INIT_ROLES}"; echo "options=$-"'
+    env = psql_env(url) | passwords
+    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+
+
+def test_init_roles_sourced_by_an_entrypoint_leaves_its_shell_alone(
+    alert_store: AlertStore,
+) -> None:
+    passwords = {"ALERTS_WRITER_PASSWORD": "w2", "ALERTS_READER_PASSWORD": "r2"}
+
+    result = source_init_roles(alert_store.admin_url, passwords)
+
+    assert result.returncode == 0, result.stderr
+    assert "u" not in result.stdout.split("options=")[1]
+    psycopg.connect(alert_store.as_role(WRITER, "w2")).close()
+
+
+def test_init_roles_sourced_without_passwords_stops_the_entrypoint(
+    postgres_database: str,
+) -> None:
+    result = source_init_roles(postgres_database, {})
+
+    assert result.returncode != 0
+    assert "options=" not in result.stdout
