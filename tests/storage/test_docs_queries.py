@@ -1,0 +1,127 @@
+"""The example queries of docs/storage.md run as written and return what they say."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.storage.store import ROOT, AlertStore, has_timescaledb, insert_alerts
+
+pytestmark = pytest.mark.postgres
+
+DOC = ROOT / "docs" / "storage.md"
+SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
+CHECK = timedelta(seconds=30)
+
+
+def example_queries() -> dict[str, str]:
+    """The SQL blocks of the "Example queries" section, by their leading comment."""
+    section = DOC.read_text().split("## Example queries", 1)[1].split("\n## ", 1)[0]
+    blocks = SQL_BLOCK.findall(section)
+    return {block.splitlines()[0].removeprefix("-- "): block for block in blocks}
+
+
+def recent_alerts() -> list[tuple[datetime, str]]:
+    """Alerts of the last hour plus some older than 6 and 24 hours, at 30 s checks."""
+    now = datetime.now(UTC)
+    last_check = datetime.fromtimestamp(now.timestamp() // 30 * 30, UTC) - 20 * CHECK
+    alerts = [(last_check - k * CHECK, "d1") for k in range(40)]
+    alerts += [(last_check - k * 7 * CHECK, "d2") for k in range(9)]
+    alerts += [(last_check, "d3"), (last_check - timedelta(hours=7), "d3")]
+    alerts += [(last_check - timedelta(hours=30), "d4")]
+    return alerts
+
+
+def load(store: AlertStore, alerts: list[tuple[datetime, str]]) -> None:
+    rows = [
+        {"time": t.isoformat(), "device_id": d, "latest_event_time": (t - 3 * CHECK).isoformat()}
+        for t, d in alerts
+    ]
+    insert_alerts(store.writer_url, rows)
+
+
+def run(store: AlertStore, title: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(store.reader_url) as conn:
+        return conn.execute(example_queries()[title]).fetchall()
+
+
+def within(alerts: list[tuple[datetime, str]], age: timedelta) -> list[tuple[datetime, str]]:
+    cutoff = datetime.now(UTC) - age
+    return [(t, d) for t, d in alerts if t > cutoff]
+
+
+def five_minute_buckets(alerts: list[tuple[datetime, str]]) -> list[tuple[int, int, int]]:
+    buckets: dict[int, list[str]] = {}
+    for t, d in alerts:
+        buckets.setdefault(int(t.timestamp()) // 300 * 300, []).append(d)
+    return [(b, len(ds), len(set(ds))) for b, ds in sorted(buckets.items())]
+
+
+@pytest.fixture
+def alerts(alert_store: AlertStore) -> list[tuple[datetime, str]]:
+    loaded = recent_alerts()
+    load(alert_store, loaded)
+    return loaded
+
+
+def test_the_section_has_the_promised_queries() -> None:
+    assert set(example_queries()) == {
+        "latest alerts",
+        "count per device",
+        "silent at the latest check",
+        "per 5 minutes (TimescaleDB)",
+        "per 5 minutes (plain PostgreSQL)",
+    }
+
+
+def test_latest_alerts(alert_store: AlertStore, alerts: list[tuple[datetime, str]]) -> None:
+    expected = sorted(alerts, key=lambda a: (-a[0].timestamp(), a[1]))[:20]
+
+    rows = run(alert_store, "latest alerts")
+
+    assert [(t, d) for t, d, _, _ in rows] == expected
+    assert {silent for *_, silent in rows} == {3 * CHECK}
+
+
+def test_count_per_device(alert_store: AlertStore, alerts: list[tuple[datetime, str]]) -> None:
+    counts = Counter(d for _, d in within(alerts, timedelta(hours=24)))
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    rows = run(alert_store, "count per device")
+
+    assert [(d, n) for d, n, _, _ in rows] == expected
+
+
+def test_silent_at_the_latest_check(
+    alert_store: AlertStore, alerts: list[tuple[datetime, str]]
+) -> None:
+    latest = max(t for t, _ in alerts)
+
+    rows = run(alert_store, "silent at the latest check")
+
+    assert [d for d, _, _ in rows] == sorted(d for t, d in alerts if t == latest)
+
+
+def test_per_five_minutes_on_plain_postgresql(
+    alert_store: AlertStore, alerts: list[tuple[datetime, str]]
+) -> None:
+    rows = run(alert_store, "per 5 minutes (plain PostgreSQL)")
+
+    got = [(int(b.timestamp()), n, devices) for b, n, devices in rows]
+    assert got == five_minute_buckets(within(alerts, timedelta(hours=6)))
+
+
+def test_per_five_minutes_on_timescaledb(
+    alert_store: AlertStore, alerts: list[tuple[datetime, str]]
+) -> None:
+    if not has_timescaledb(alert_store.admin_url):
+        pytest.skip("time_bucket needs TimescaleDB, which this PostgreSQL does not have")
+
+    assert run(alert_store, "per 5 minutes (TimescaleDB)") == run(
+        alert_store, "per 5 minutes (plain PostgreSQL)"
+    )
