@@ -25,7 +25,12 @@ class FleetTracker:
         self._awaiting_first_event: list[int] = []
 
     def start_round(self, offset: float) -> None:
-        """Apply every failure and recovery due by `offset`, the start of a round."""
+        """Apply every failure and recovery due by `offset`, the start of a round.
+
+        A change takes effect at the start of the round after its planned moment, and
+        the truth reports that round's start as its time: a failed device's last event
+        then always comes before its reported failure, even when a round is spread
+        over several chunks with times of their own."""
         due = []
         while (
             self._next_change < len(self._changes) and self._changes[self._next_change][0] <= offset
@@ -34,17 +39,16 @@ class FleetTracker:
             self._next_change += 1
         # Positions in the previous round are those of the live set before any change.
         last_times = {d: self._time_in(self._previous_round, d) for _, d, up in due if not up}
-        for at, device, comes_up in due:
+        effective = self._pacer.nominal_time_value(offset)
+        for _, device, comes_up in due:
             if comes_up:
                 self.live.bring_up(device)
-                self.failures[device].recovered_at = self._pacer.nominal_time_value(at)
+                self.failures[device].recovered_at = effective
                 self._awaiting_first_event.append(device)
             else:
                 self.live.take_down(device)
                 self.failures[device] = DeviceFailure(
-                    device_id(device, self._num_devices),
-                    self._pacer.nominal_time_value(at),
-                    last_times[device],
+                    device_id(device, self._num_devices), effective, last_times[device]
                 )
 
     def end_round(self, chunk_times: list[int]) -> None:
