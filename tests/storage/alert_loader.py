@@ -1,0 +1,112 @@
+"""A test stand-in for Vector: reads alerts from Kafka as the kafka source of
+vector.yaml does (its topic, group, offset reset and librdkafka options, so
+read_committed), maps each record with the remap program of vector.yaml (through
+pyvrl), writes each batch with the statement of Vector's postgres sink to the
+sink's table and endpoint, and commits the offsets only once the batch is stored,
+as end-to-end acknowledgements do."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pyvrl
+from confluent_kafka import Consumer, Message
+from psycopg.types.json import Jsonb
+
+from tests.storage.store import vector_insert_statement
+from tests.storage.vector_config import Dropped, compile_remap, kafka_event, load_config, run_remap
+
+
+@dataclass
+class LoadReport:
+    read: int = 0
+    stored: int = 0
+    dropped: list[tuple[Message, str]] = field(default_factory=list)
+
+
+def consumer_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    source = config["sources"]["alerts_topic"]
+    return {
+        "bootstrap.servers": source["bootstrap_servers"],
+        "group.id": source["group_id"],
+        "auto.offset.reset": source["auto_offset_reset"],
+        "enable.auto.commit": False,
+        **source["librdkafka_options"],
+    }
+
+
+def as_event(message: Message) -> dict[str, Any]:
+    _, millis = message.timestamp()
+    key = message.key()
+    return kafka_event(
+        message.value() or b"",
+        datetime.fromtimestamp(millis / 1000, UTC),
+        key=key.decode() if key is not None else None,
+        topic=message.topic() or "",
+        partition=message.partition() or 0,
+        offset=message.offset() or 0,
+    )
+
+
+def vector_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as Vector's JSON serialiser writes it: timestamps in RFC 3339, UTC."""
+    return {
+        name: value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if isinstance(value, datetime)
+        else value
+        for name, value in row.items()
+    }
+
+
+class AlertLoader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        config = load_config(env)
+        self.program: pyvrl.Transform = compile_remap(env)
+        self.settings = consumer_settings(config)
+        self.topics: list[str] = config["sources"]["alerts_topic"]["topics"]
+        sink = config["sinks"]["alert_store"]
+        self.endpoint: str = sink["endpoint"]
+        self.table: str = sink["table"]
+
+    def store(self, rows: list[dict[str, Any]]) -> int:
+        with psycopg.connect(self.endpoint) as conn:
+            return conn.execute(
+                vector_insert_statement(self.table), [Jsonb([vector_json(r) for r in rows])]
+            ).rowcount
+
+    def handle(self, batch: list[Message], report: LoadReport) -> None:
+        rows = []
+        for message in batch:
+            if message.error() is not None:
+                raise RuntimeError(str(message.error()))
+            try:
+                rows.append(run_remap(self.program, as_event(message)))
+            except Dropped as dropped:
+                report.dropped.append((message, dropped.reason))
+        if rows:
+            report.stored += self.store(rows)
+        report.read += len(batch)
+
+    def run(self, expect: int, timeout: float = 60.0, idle: float = 2.0) -> LoadReport:
+        """Load until `expect` records were read and none came for `idle` seconds."""
+        report = LoadReport()
+        consumer = Consumer(self.settings)
+        consumer.subscribe(self.topics)
+        deadline, last_seen = time.monotonic() + timeout, time.monotonic()
+        try:
+            while time.monotonic() < deadline:
+                batch = consumer.consume(num_messages=100, timeout=0.5)
+                if batch:
+                    self.handle(batch, report)
+                    consumer.commit(asynchronous=False)
+                    last_seen = time.monotonic()
+                elif report.read >= expect and time.monotonic() - last_seen > idle:
+                    break
+        finally:
+            consumer.close()
+        return report
