@@ -1,0 +1,13 @@
+# The alert store, Vector's mapping and the Grafana dashboard (docs/storage.md).
+.PHONY: storage-test alerts-psql alerts-schema
+
+storage-test: setup ## Storage and dashboard tests (PostgreSQL from DATABASE_URL or a throwaway one; Kafka for end-to-end)
+	@$(VENV)/bin/pytest tests/storage
+
+alerts-psql: ## psql on the alerts database of the Docker Compose stack, as the read-only role
+	@docker compose exec timescaledb psql -U alerts_reader -d monitoring
+
+alerts-schema: ## Re-apply init.sql and init-roles.sh to the running Docker Compose database
+	@docker compose exec timescaledb psql -U postgres -d monitoring -v ON_ERROR_STOP=1 \
+	  -f /docker-entrypoint-initdb.d/01-init.sql
+	@docker compose exec timescaledb /docker-entrypoint-initdb.d/02-init-roles.sh
