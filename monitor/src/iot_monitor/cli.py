@@ -87,9 +87,7 @@ TransactionalIdPrefix = Annotated[
 ]
 TransactionTimeout = Annotated[
     str,
-    _option(
-        "--transaction-timeout", "Producer transaction timeout; below the broker's maximum."
-    ),
+    _option("--transaction-timeout", "Producer transaction timeout; below the broker's maximum."),
 ]
 RestoreFrom = Annotated[
     str | None,
@@ -119,15 +117,11 @@ IdleTimeout = Annotated[
 ]
 DeviceExpiry = Annotated[
     str,
-    _option(
-        "--device-expiry", "Forget a device silent for longer than this (0 = never)."
-    ),
+    _option("--device-expiry", "Forget a device silent for longer than this (0 = never)."),
 ]
 MaxFutureSkew = Annotated[
     str,
-    _option(
-        "--max-future-skew", "Events further ahead of the wall clock than this are rejected."
-    ),
+    _option("--max-future-skew", "Events further ahead of the wall clock than this are rejected."),
 ]
 
 DURATION_FLAGS = {

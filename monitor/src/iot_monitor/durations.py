@@ -1,4 +1,4 @@
-"""Durations on the command line: `30`, `30s`, `500ms`, `1m`, `24h`, `7d` (a bare number is seconds)."""
+"""Command-line durations: `30`, `30s`, `500ms`, `1m`, `24h`, `7d`; a bare number is seconds."""
 
 from __future__ import annotations
 

@@ -85,7 +85,9 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     config.set_string("restart-strategy.type", "exponential-delay")
     config.set_string("table.exec.source.idle-timeout", f"{settings.idle_timeout_ms} ms")
     if settings.restore_from:
-        config.set_string("execution.state-recovery.path", resolve_restore_path(settings.restore_from))
+        config.set_string(
+            "execution.state-recovery.path", resolve_restore_path(settings.restore_from)
+        )
     return _table_environment(config)
 
 

@@ -27,7 +27,13 @@ ALERT_TYPE = Types.ROW_NAMED(
 )
 DEAD_LETTER_TYPE = Types.ROW_NAMED(
     ["payload", "reason", "source_topic", "source_partition", "source_offset"],
-    [Types.PRIMITIVE_ARRAY(Types.BYTE()), Types.STRING(), Types.STRING(), Types.INT(), Types.LONG()],
+    [
+        Types.PRIMITIVE_ARRAY(Types.BYTE()),
+        Types.STRING(),
+        Types.STRING(),
+        Types.INT(),
+        Types.LONG(),
+    ],
 )
 DEAD_LETTERS = OutputTag("dead-letters", DEAD_LETTER_TYPE)
 # Explicit field types, not pickled bytes, so a savepoint outlives a refactor.
@@ -64,7 +70,9 @@ class ValidateEvents(ProcessFunction):  # type: ignore[misc]
         # Every bad record reaches the dead-letter topic; the log samples them.
         if self.rejected <= 20 or self.rejected % 1000 == 0:
             where = f" at {value[1]}/{value[2]}@{value[3]}" if len(value) > 3 else ""
-            log.warning("bad event #%d%s sent to the dead-letter topic: %s", self.rejected, where, reason)
+            log.warning(
+                "bad event #%d%s sent to the dead-letter topic: %s", self.rejected, where, reason
+            )
 
 
 class DeviceSilenceCheck(KeyedProcessFunction):  # type: ignore[misc]

@@ -55,15 +55,16 @@ def last_check(newest_event_ms: int, check_interval_ms: int) -> int:
     return newest_event_ms // check_interval_ms * check_interval_ms
 
 
-def run_replay(path: Path, settings: MonitorSettings, rules: AlertRules) -> list[tuple[int, str, int]]:
+def run_replay(
+    path: Path, settings: MonitorSettings, rules: AlertRules
+) -> list[tuple[int, str, int]]:
     """(check ms, device id, latest event ms) of every alert, in output order."""
-    env, t_env = bounded_environment(settings)
+    _, t_env = bounded_environment(settings)
     t_env.execute_sql(file_events_table("replay_events", str(path), settings))
     raw = t_env.to_data_stream(t_env.sql_query("SELECT payload FROM replay_events"))
     streams = build_alert_streams(raw, settings, rules)
     alerts = [
-        (row[2], row[0], row[1])
-        for row in streams.alerts.execute_and_collect("iot-monitor-replay")
+        (row[2], row[0], row[1]) for row in streams.alerts.execute_and_collect("iot-monitor-replay")
     ]
     return sorted(alerts)
 

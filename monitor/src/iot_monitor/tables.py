@@ -40,11 +40,22 @@ def rowtime_sql(payload: str, unit: TimeUnit, not_after: str | None) -> str:
     plausible = f"{time_ms} IS NOT NULL"
     if not_after:
         plausible += f" AND TO_TIMESTAMP_LTZ({time_ms}, 3) <= {not_after}"
-    return f"CASE WHEN {plausible} THEN TO_TIMESTAMP_LTZ({time_ms}, 3) ELSE TO_TIMESTAMP_LTZ(0, 3) END"
+    return (
+        f"CASE WHEN {plausible} THEN TO_TIMESTAMP_LTZ({time_ms}, 3) ELSE TO_TIMESTAMP_LTZ(0, 3) END"
+    )
+
+
+def interval_sql(ms: int) -> str:
+    """A day-time interval literal; plain SECOND intervals overflow at 100 s."""
+    seconds, millis = divmod(ms, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"INTERVAL '{days} {hours:02}:{minutes:02}:{seconds:02}.{millis:03}' DAY TO SECOND(3)"
 
 
 def _watermark(settings: MonitorSettings) -> str:
-    return f"WATERMARK FOR rowtime AS rowtime - INTERVAL '{settings.max_out_of_orderness_ms / 1000}' SECOND"
+    return f"WATERMARK FOR rowtime AS rowtime - {interval_sql(settings.max_out_of_orderness_ms)}"
 
 
 def kafka_client_options(settings: MonitorSettings) -> dict[str, str]:
@@ -68,8 +79,7 @@ def _startup_options(settings: MonitorSettings) -> dict[str, str]:
 def kafka_events_table(name: str, settings: MonitorSettings) -> str:
     # The record's own Kafka timestamp, set when it was produced, bounds how far ahead
     # an event may claim to be: one event from the far future cannot drag time along.
-    skew_s = settings.max_future_skew_ms / 1000
-    not_after = f"kafka_timestamp + INTERVAL '{skew_s}' SECOND"
+    not_after = f"kafka_timestamp + {interval_sql(settings.max_future_skew_ms)}"
     options = {
         "connector": "kafka",
         "topic": settings.events_topic,

@@ -14,7 +14,9 @@ class TimeUnit(StrEnum):
         return 1000 if self is TimeUnit.SECONDS else 1
 
     def to_ms(self, value: int | float) -> int:
-        return int(value * self.ms_per_unit) if isinstance(value, float) else value * self.ms_per_unit
+        return (
+            int(value * self.ms_per_unit) if isinstance(value, float) else value * self.ms_per_unit
+        )
 
     def from_ms(self, ms: int) -> int | float:
         """Echo a time in this unit: whole seconds stay integers."""

@@ -49,7 +49,9 @@ def _decode(payload: bytes | None) -> object | Rejection:
     if not payload:
         return Rejection("empty value")
     if len(payload) > MAX_PAYLOAD_BYTES:
-        return Rejection(f"payload of {len(payload)} bytes is over the {MAX_PAYLOAD_BYTES}-byte limit")
+        return Rejection(
+            f"payload of {len(payload)} bytes is over the {MAX_PAYLOAD_BYTES}-byte limit"
+        )
     if payload.startswith(UTF8_BOM):
         return Rejection("not JSON: starts with a UTF-8 byte-order mark")
     try:
@@ -57,10 +59,10 @@ def _decode(payload: bytes | None) -> object | Rejection:
     except UnicodeDecodeError as exc:
         return Rejection(f"not UTF-8: invalid byte at offset {exc.start}")
     try:
-        return orjson.loads(payload)
+        document: object = orjson.loads(payload)
     # orjson raises JSONDecodeError for bad syntax, but a decoder must never take the
     # job down, whatever it raises (recursion, memory): one poison record, one reason.
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Rejection(f"not JSON: {exc}")
 
 
@@ -82,7 +84,9 @@ def _device_id_problem(device_id: object) -> str | None:
     return None
 
 
-def _time_ms(value: object, unit: TimeUnit, now_ms: int, max_future_skew_ms: int) -> int | Rejection:
+def _time_ms(
+    value: object, unit: TimeUnit, now_ms: int, max_future_skew_ms: int
+) -> int | Rejection:
     if value is None:
         return Rejection("time is missing or null")
     if isinstance(value, bool) or not isinstance(value, int | float):
