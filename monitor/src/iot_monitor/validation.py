@@ -64,6 +64,7 @@ def _decode(payload: bytes | None) -> object | Rejection:
     # job down, whatever it raises (recursion, memory): one poison record, one reason.
     except Exception as exc:
         return Rejection(f"not JSON: {exc}")
+    return document
 
 
 def _device_id_problem(device_id: object) -> str | None:
