@@ -8,6 +8,7 @@ as end-to-end acknowledgements do."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ import pyvrl
 from confluent_kafka import Consumer, Message
 from psycopg.types.json import Jsonb
 
-from tests.storage.store import vector_insert_statement
+from tests.storage.store import AlertStore, libpq_env, vector_insert_statement
 from tests.storage.vector_config import Dropped, compile_remap, kafka_event, load_config, run_remap
 
 
@@ -110,3 +111,18 @@ class AlertLoader:
         finally:
             consumer.close()
         return report
+
+
+def loader_env(store: AlertStore, bootstrap: str, topic: str, unit: str) -> dict[str, str]:
+    """The environment vector.yaml would get to read `topic` into `store`."""
+    db = libpq_env(store.admin_url)
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "ALERTS_TOPIC": topic,
+        "ALERTS_CONSUMER_GROUP": f"alerts-store-test-{uuid.uuid4().hex[:8]}",
+        "ALERTS_TIME_UNIT": unit,
+        "ALERTS_DB_HOST": db["PGHOST"],
+        "ALERTS_DB_PORT": db["PGPORT"],
+        "ALERTS_DB_NAME": db["PGDATABASE"],
+        "ALERTS_WRITER_PASSWORD": store.writer_password,
+    }

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
+from confluent_kafka.admin import AdminClient
 
 from tests.storage.store import AlertStore, apply_schema, init_roles
+from testsupport.kafka import ensure_topics
 
 WRITER_PASSWORD = "writer-secret-1"
 READER_PASSWORD = "reader-secret-2"
@@ -21,3 +26,12 @@ def alert_store(postgres_database: str) -> AlertStore:
     roles = init_roles(postgres_database, passwords)
     assert roles.returncode == 0, roles.stderr
     return AlertStore(postgres_database, WRITER_PASSWORD, READER_PASSWORD)
+
+
+@pytest.fixture
+def alerts_topic(kafka_admin: AdminClient) -> Iterator[str]:
+    """A one-partition topic like `alerts`, of this test's own."""
+    name = f"alerts-store-test-{uuid.uuid4().hex[:12]}"
+    ensure_topics(kafka_admin, {name: 1})
+    yield name
+    kafka_admin.delete_topics([name], operation_timeout=30)

@@ -6,31 +6,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
 
-from tests.storage.alert_loader import AlertLoader
-from tests.storage.store import AlertStore, libpq_env
-from testsupport.kafka import ensure_topics
+from tests.storage.alert_loader import AlertLoader, loader_env
+from tests.storage.store import AlertStore
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 FIRST_CHECK = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
 Alert = tuple[datetime, str, datetime]
-
-
-@pytest.fixture
-def alerts_topic(kafka_admin: AdminClient) -> Iterator[str]:
-    """A one-partition topic like `alerts`, of this test's own."""
-    name = f"alerts-store-test-{uuid.uuid4().hex[:12]}"
-    ensure_topics(kafka_admin, {name: 1})
-    yield name
-    kafka_admin.delete_topics([name], operation_timeout=30)
 
 
 def alert_value(device_id: str, latest: datetime, unit: str) -> bytes:
@@ -63,20 +52,6 @@ def alerts(devices: list[str], checks: range) -> list[Alert]:
 
 def records(batch: list[Alert], unit: str) -> list[tuple[datetime, str, bytes]]:
     return [(check, device, alert_value(device, latest, unit)) for check, device, latest in batch]
-
-
-def loader_env(store: AlertStore, bootstrap: str, topic: str, unit: str) -> dict[str, str]:
-    db = libpq_env(store.admin_url)
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "ALERTS_TOPIC": topic,
-        "ALERTS_CONSUMER_GROUP": f"alerts-store-test-{uuid.uuid4().hex[:8]}",
-        "ALERTS_TIME_UNIT": unit,
-        "ALERTS_DB_HOST": db["PGHOST"],
-        "ALERTS_DB_PORT": db["PGPORT"],
-        "ALERTS_DB_NAME": db["PGDATABASE"],
-        "ALERTS_WRITER_PASSWORD": store.writer_password,
-    }
 
 
 def stored(store: AlertStore) -> set[Alert]:
