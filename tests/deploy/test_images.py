@@ -1,0 +1,47 @@
+"""The images: one Flink version everywhere, the connector jar from its pom, non-root."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.deploy.support import ROOT
+from tests.deploy.test_spec_figures import flink_pin
+
+pytestmark = pytest.mark.deploy
+
+MONITOR = (ROOT / "monitor/Dockerfile").read_text()
+GENERATOR = (ROOT / "event-generator/Dockerfile").read_text()
+
+
+def test_monitor_image_uses_the_pinned_flink():
+    assert f"ARG FLINK_VERSION={flink_pin()}\n" in MONITOR
+    assert "ARG FLINK_IMAGE=flink:${FLINK_VERSION}-scala_2.12-java17" in MONITOR
+    assert 'pip install --no-cache-dir "apache-flink==${FLINK_VERSION}"' in MONITOR
+
+
+def test_monitor_image_loads_the_connector_from_its_pom():
+    assert "COPY jvm/flink-connectors/pom.xml" in MONITOR
+    assert "dependency:copy-dependencies" in MONITOR
+    assert "COPY --from=connector-jars /build/jars/ /opt/flink/lib/" in MONITOR
+    assert "flink-python-" in MONITOR  # PythonDriver on the classpath
+    assert not re.search(r"https?://\S+\.jar", MONITOR), "jars come through Maven, not URLs"
+
+
+@pytest.mark.parametrize("dockerfile", [MONITOR, GENERATOR], ids=["monitor", "generator"])
+def test_images_run_as_a_non_root_user(dockerfile):
+    users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
+    assert users, "no USER line"
+    assert users[-1] not in ("root", "0")
+
+
+def test_generator_image_runs_the_cli():
+    assert "FROM python:3.11-slim" in GENERATOR
+    assert 'ENTRYPOINT ["iot-event-generator"]' in GENERATOR
+
+
+def test_build_context_leaves_out_local_state():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in (".git", ".venv", ".local", ".env"):
+        assert path in ignored
