@@ -68,7 +68,11 @@ class LocalServer:
 
     def _run(self, *args: str) -> None:
         command = as_server_user([str(self.bindir / args[0]), *args[1:]])
-        subprocess.run(command, check=True, capture_output=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            log = self.workdir / "server.log"
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{' '.join(args[:2])} failed:\n{done.stderr}\n{tail}")
 
     def start(self) -> None:
         pwfile = self.workdir / "pwfile"
@@ -97,7 +101,8 @@ class LocalServer:
         self._run("pg_ctl", "start", "-w", "-D", data, "-l", log, "-o", options)
 
     def stop(self) -> None:
-        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.workdir / "data"))
+        if (self.workdir / "data" / "postmaster.pid").exists():
+            self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.workdir / "data"))
 
 
 @pytest.fixture(scope="session")
@@ -112,8 +117,8 @@ def postgres_url() -> Iterator[str]:
     try:
         server.start()
         yield server.url
-        server.stop()
     finally:
+        server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
