@@ -44,9 +44,16 @@ DECLARE
         nullif(current_setting('monitoring.alerts_retention', true), ''), '30 days');
 BEGIN
     IF EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb') THEN
-        PERFORM create_hypertable('alerts', 'time',
-            chunk_time_interval => INTERVAL '1 day',
-            if_not_exists => true, migrate_data => true);
+        -- The dimension-builder interface exists from TimescaleDB 2.13 on; the
+        -- older one stays for earlier versions.
+        IF EXISTS (SELECT FROM pg_proc WHERE proname = 'by_range') THEN
+            PERFORM create_hypertable('alerts', by_range('time', INTERVAL '1 day'),
+                if_not_exists => true, migrate_data => true);
+        ELSE
+            PERFORM create_hypertable('alerts', 'time',
+                chunk_time_interval => INTERVAL '1 day',
+                if_not_exists => true, migrate_data => true);
+        END IF;
         -- Replaced on every run so that a changed setting takes effect.
         PERFORM remove_retention_policy('alerts', if_exists => true);
         PERFORM add_retention_policy('alerts', retention);
