@@ -179,3 +179,18 @@ def test_charts_give_the_variables_the_config_needs(render, chart, config, env):
     (workload,) = [d for d in render(chart, env) if d["kind"] in ("Deployment", "StatefulSet")]
     given = {e["name"] for e in workload["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert needed <= given, needed - given
+
+
+@pytest.mark.parametrize(
+    ("service", "chart"),
+    [
+        ("kafka", "kafka"),
+        ("timescaledb", "timescaledb"),
+        ("vector", "vector"),
+        ("grafana", "grafana"),
+    ],
+)
+def test_compose_and_charts_run_the_same_images(service, chart):
+    values = yaml.safe_load((INFRA / chart / "values.yaml").read_text())
+    image = values["image"]
+    assert SERVICES[service]["image"] == f"{image['repository']}:{image['tag']}"

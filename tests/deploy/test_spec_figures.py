@@ -143,3 +143,15 @@ def test_flink_chart_and_image_follow_the_pin():
     chart = (INFRA / "flink/Chart.yaml").read_text()
     assert f'appVersion: "{version}"' in chart
     assert f"flink-python-{version}.jar" in (INFRA / "flink/values.yaml").read_text()
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_kafka_cluster_id_is_sixteen_bytes_of_base64url(render, env):
+    import base64
+
+    broker = one(render("kafka", env), "StatefulSet")
+    env_vars = {e["name"]: e.get("value") for e in container(broker)["env"]}
+    cluster_id = env_vars["CLUSTER_ID"]
+    assert len(cluster_id) == 22
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", cluster_id)
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
