@@ -88,3 +88,11 @@ def test_events_can_go_to_standard_output_with_the_summary_elsewhere(capsys):
     assert code == 0
     assert [e["device-id"] for e in events] == ["device-0001", "device-0002"] * 2
     assert "Sent 4 events" in captured.err
+
+
+def test_an_unknown_kafka_client_setting_is_one_line_and_exit_code_1(capsys):
+    assert main(["--kafka.property", "no.such.setting=1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "invalid Kafka client settings" in err
+    assert "no.such.setting" in err
