@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +48,25 @@ def test_build_context_leaves_out_local_state():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in (".git", ".venv", ".local", ".env"):
         assert path in ignored
+
+
+def connector_jar() -> Path:
+    cache = Path(os.environ.get("IOT_JAR_CACHE", Path.home() / ".cache/iot-monitor/jars"))
+    jars = sorted((cache / "flink").glob("flink-sql-connector-kafka-*.jar"))
+    assert jars, f"no Kafka connector jar in {cache / 'flink'}: run scripts/fetch-jars.sh flink"
+    return jars[-1]
+
+
+def test_kafka_classes_named_in_the_job_exist_in_the_connector(render):
+    """The connector relocates the Kafka client: class names handed to it must match."""
+    (flink,) = [d for d in render("flink", "prod") if d["kind"] == "FlinkDeployment"]
+    text = (
+        " ".join(flink["spec"]["job"]["args"])
+        + flink["spec"]["flinkConfiguration"]["env.java.opts.all"]
+    )
+    named = set(re.findall(r"org\.apache\.[\w.]+\.[A-Z]\w+", text))
+    assert named
+    with zipfile.ZipFile(connector_jar()) as jar:
+        classes = set(jar.namelist())
+    missing = {name for name in named if name.replace(".", "/") + ".class" not in classes}
+    assert missing == set()

@@ -55,7 +55,7 @@ capabilities:
 {{- if ne $k.securityProtocol "PLAINTEXT" -}}
 {{- $_ := set $props "security.protocol" $k.securityProtocol -}}
 {{- $_ := set $props "config.providers" "dir" -}}
-{{- $_ := set $props "config.providers.dir.class" "org.apache.kafka.common.config.provider.DirectoryConfigProvider" -}}
+{{- $_ := set $props "config.providers.dir.class" (include "flink.kafkaClass" "common.config.provider.DirectoryConfigProvider") -}}
 {{- end -}}
 {{- if hasPrefix "SASL" $k.securityProtocol -}}
 {{- $_ := set $props "sasl.mechanism" $k.saslMechanism -}}
@@ -75,4 +75,10 @@ capabilities:
 {{- end -}}
 {{- $args = concat $args .Values.job.extraArgs -}}
 {{- toYaml $args -}}
+{{- end -}}
+
+{{/* The Kafka SQL connector jar relocates the Kafka client under this package, so
+     class names given to the client (config providers, JAAS login modules) carry it. */}}
+{{- define "flink.kafkaClass" -}}
+org.apache.flink.kafka.shaded.org.apache.kafka.{{ . }}
 {{- end -}}
