@@ -1,0 +1,113 @@
+"""Running the real monitor against a real broker, and reading what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from confluent_kafka import Consumer, Message, Producer
+
+
+def produce(bootstrap: str, topic: str, records: Sequence[tuple[str | None, bytes | None]]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    for key, value in records:
+        producer.produce(topic, key=key, value=value)
+        producer.poll(0)
+    assert producer.flush(30) == 0
+
+
+def event(device: str, time_s: int) -> tuple[str, bytes]:
+    body = {"event-id": f"{device}@{time_s}", "device-id": device, "time": time_s}
+    return device, json.dumps(body).encode()
+
+
+def read_until(
+    bootstrap: str,
+    topic: str,
+    done: Callable[[list[Message]], bool],
+    timeout_s: float,
+) -> list[Message]:
+    """Committed records of `topic` from the start, until `done` says so or time runs out."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-reader-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    messages: list[Message] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and not done(messages):
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                messages.append(message)
+    finally:
+        consumer.close()
+    return messages
+
+
+def alerts_of(messages: list[Message]) -> list[tuple[int, str, int]]:
+    """(check instant ms, device id, latest event time) of each alert record."""
+    result = []
+    for message in messages:
+        body = json.loads(message.value())
+        assert set(body) == {"device-id", "latest-event-time"}
+        assert message.key().decode() == body["device-id"]
+        result.append((message.timestamp()[1], body["device-id"], body["latest-event-time"]))
+    return result
+
+
+@contextmanager
+def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    command = [sys.executable, "-m", "iot_monitor", "run", *args]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], hard: bool = False) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+
+
+def monitor_args(
+    topics: dict[str, str], bootstrap: str, checkpoints: Path, **flags: str
+) -> list[str]:
+    values = {
+        "--kafka.bootstrap.servers": bootstrap,
+        "--events.topic": topics["events"],
+        "--alerts.topic": topics["alerts"],
+        "--dlq.topic": topics["dlq"],
+        "--group-id": f"monitor-test-{uuid.uuid4().hex[:8]}",
+        "--transactional-id-prefix": f"monitor-test-{uuid.uuid4().hex[:8]}",
+        "--checkpoint.dir": checkpoints.as_uri(),
+        "--checkpoint.interval": "2s",
+        "--parallelism": "2",
+    }
+    values.update({"--" + name.replace("_", "-"): value for name, value in flags.items()})
+    return [item for pair in values.items() for item in pair]
+
+
+def newest_checkpoint(folder: Path) -> Path | None:
+    found = sorted(folder.glob("*/chk-*/_metadata"), key=lambda path: path.stat().st_mtime)
+    return found[-1].parent if found else None

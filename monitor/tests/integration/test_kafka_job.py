@@ -1,0 +1,159 @@
+"""The monitor as a user runs it: real Kafka in, real Kafka out, read with read_committed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.tests.hostile_events import hostile_events
+from monitor.tests.integration.harness import (
+    alerts_of,
+    event,
+    monitor_args,
+    newest_checkpoint,
+    produce,
+    read_until,
+    running_monitor,
+    stop,
+)
+from monitor.tests.reference_model import expected_alerts
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+S = 1000
+
+
+def aligned_base(hours_ago: int) -> int:
+    now = int(time.time())
+    return (now - hours_ago * 3600) // 30 * 30
+
+
+def test_a_backlog_gives_exactly_the_expected_alerts_and_bad_events_go_to_the_dlq(
+    kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
+) -> None:
+    base = aligned_base(hours_ago=1)
+    active = [f"active-{n}" for n in range(6)]
+    silent = [f"silent-{n}" for n in range(3)]
+    events = [(d, t) for t in range(base, base + 301, 10) for d in active]
+    events += [(d, t) for t in range(base, base + 101, 10) for d in silent]
+    events.sort(key=lambda item: item[1])
+    hostile = hostile_events(int(time.time()))
+    records = [event(device, t) for device, t in events]
+    for n, (payload, _) in enumerate(hostile.values()):
+        records.insert(7 * n + 3, (f"bad-{n}", payload))
+    produce(kafka_bootstrap, kafka_test_topics["events"], records)
+
+    # Once the backlog is read the partitions go idle and the wall clock takes over,
+    # so every device is reported until it expires: a finite, exact set.
+    expected = expected_alerts(
+        [(d, t * S) for d, t in events], expiry=600 * S, last_check=int(time.time()) * S
+    )
+    expected_s = [(check, device, latest // S) for check, device, latest in expected]
+    args = monitor_args(
+        kafka_test_topics, kafka_bootstrap, tmp_path / "chk", idle_timeout="5s", device_expiry="10m"
+    )
+    with running_monitor(args, tmp_path / "monitor.log"):
+        alerts = alerts_of(
+            read_until(
+                kafka_bootstrap,
+                kafka_test_topics["alerts"],
+                lambda got: len(got) >= len(expected),
+                timeout_s=150,
+            )
+        )
+        time.sleep(5)  # anything beyond the expected set would show up by now
+        alerts += alerts_of(
+            read_until(kafka_bootstrap, kafka_test_topics["alerts"], lambda got: False, 3)
+        )[len(alerts) :]
+        dead = read_until(
+            kafka_bootstrap, kafka_test_topics["dlq"], lambda got: len(got) >= len(hostile), 30
+        )
+    assert sorted(alerts) == expected_s
+    assert len(expected_s) == 9 * 18
+
+    assert len(dead) == len(hostile)
+    by_payload = {message.value(): message for message in dead}
+    for name, (payload, word) in hostile.items():
+        message = by_payload.get(payload)
+        assert message is not None, f"{name} did not reach the dead-letter topic"
+        headers = dict(message.headers())
+        assert word.lower() in headers["dlq.reason"].decode().lower(), name
+        assert headers["dlq.source.topic"].decode() == kafka_test_topics["events"]
+        assert int(headers["dlq.source.partition"]) in (0, 1, 2)
+        assert int(headers["dlq.source.offset"]) >= 0
+
+
+def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
+    kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
+) -> None:
+    args = monitor_args(
+        kafka_test_topics,
+        kafka_bootstrap,
+        tmp_path / "chk",
+        check_interval="5s",
+        inactivity_timeout="10s",
+        idle_timeout="5s",
+    )
+    devices = [f"device-{n}" for n in range(5)]
+    with running_monitor(args, tmp_path / "monitor.log"):
+        time.sleep(15)  # let the job start before the fleet reports
+        for _ in range(3):
+            now = int(time.time())
+            produce(kafka_bootstrap, kafka_test_topics["events"], [event(d, now) for d in devices])
+            time.sleep(1)
+        last = int(time.time()) - 1
+        # Nothing arrives any more: alerts must follow within a check interval plus the
+        # idle timeout (and a checkpoint, since alerts are committed with it).
+        first_check = (last + 10) // 5 * 5 + 5
+        deadline = first_check + 5 + 5 + 2 + 10 - time.time()
+        messages = read_until(
+            kafka_bootstrap,
+            kafka_test_topics["alerts"],
+            lambda got: {m.key() for m in got} >= {d.encode() for d in devices},
+            timeout_s=max(deadline, 1),
+        )
+    alerted = {device for _, device, _ in alerts_of(messages)}
+    assert alerted == set(devices)
+    assert all(latest >= last - 2 for _, _, latest in alerts_of(messages))
+
+
+def test_a_restart_from_a_checkpoint_with_a_backlog_raises_no_false_alerts(
+    kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
+) -> None:
+    base = aligned_base(hours_ago=2)
+    active = [f"active-{n}" for n in range(5)]
+    phase_one = [(d, t) for t in range(base, base + 121, 10) for d in [*active, "quiet", "leaver"]]
+    phase_one = [(d, t) for d, t in phase_one if not (d == "quiet" and t > base + 60)]
+    checkpoints = tmp_path / "chk"
+    # The idle timeout is long: everything here is event time, not the wall clock.
+    args = monitor_args(kafka_test_topics, kafka_bootstrap, checkpoints, idle_timeout="10m")
+    produce(kafka_bootstrap, kafka_test_topics["events"], [event(d, t) for d, t in phase_one])
+    with running_monitor(args, tmp_path / "first.log") as first:
+        deadline = time.monotonic() + 90
+        while newest_checkpoint(checkpoints) is None and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(5)  # a checkpoint taken after the first events were read
+        stop(first, hard=True)  # a crash, not a clean stop
+    assert newest_checkpoint(checkpoints) is not None
+
+    phase_two = [(d, t) for t in range(base + 130, base + 601, 10) for d in [*active, "leaver"]]
+    phase_two = [(d, t) for d, t in phase_two if not (d == "leaver" and t > base + 200)]
+    produce(kafka_bootstrap, kafka_test_topics["events"], [event(d, t) for d, t in phase_two])
+    # watermark ends at base+595: checks up to base+570 are decided
+    expected = sorted(
+        [(t * S, "quiet", base + 60) for t in range(base + 150, base + 571, 30)]
+        + [(t * S, "leaver", base + 200) for t in range(base + 270, base + 571, 30)]
+    )
+    restarted = [*args, "--restore-from", checkpoints.as_uri()]
+    with running_monitor(restarted, tmp_path / "second.log"):
+        messages = read_until(
+            kafka_bootstrap,
+            kafka_test_topics["alerts"],
+            lambda got: len(got) >= len(expected),
+            timeout_s=120,
+        )
+        time.sleep(6)
+        messages = read_until(kafka_bootstrap, kafka_test_topics["alerts"], lambda got: False, 3)
+    alerts = sorted(alerts_of(messages))
+    assert alerts == expected  # no active device, no duplicate, nothing lost
