@@ -6,6 +6,8 @@ echo "== lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== types"
-.venv/bin/mypy monitor/src $( [[ -d event-generator/src ]] && echo event-generator/src )
+sources=(monitor/src)
+[[ -d event-generator/src ]] && sources+=(event-generator/src)
+.venv/bin/mypy "${sources[@]}"
 echo "== tests"
 exec .venv/bin/pytest "$@"

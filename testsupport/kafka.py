@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,23 @@ def ensure_topics(admin: AdminClient, topics: dict[str, int]) -> None:
     if wanted:
         for future in admin.create_topics(wanted, operation_timeout=30).values():
             future.result()
+        _wait_for_leaders(admin, [topic.topic for topic in wanted])
+
+
+def _wait_for_leaders(admin: AdminClient, names: list[str], timeout_s: float = 30) -> None:
+    """A new topic answers NOT_LEADER_FOR_PARTITION until its leaders are elected."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        topics = admin.list_topics(timeout=10).topics
+        if all(
+            name in topics
+            and topics[name].partitions
+            and all(p.leader >= 0 for p in topics[name].partitions.values())
+            for name in names
+        ):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"no leader elected for {names} within {timeout_s} s")
 
 
 def clear_topic(admin: AdminClient, bootstrap: str, topic: str) -> None:
@@ -61,12 +79,12 @@ def clear_topic(admin: AdminClient, bootstrap: str, topic: str) -> None:
 
 
 @pytest.fixture
-def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> Iterator[dict[str, str]]:
+def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> dict[str, str]:
     """events-test (3 partitions), alerts-test and events-dlq-test, emptied before the test."""
     ensure_topics(kafka_admin, TEST_TOPICS)
     for topic in TEST_TOPICS:
         clear_topic(kafka_admin, kafka_bootstrap, topic)
-    yield {"events": "events-test", "alerts": "alerts-test", "dlq": "events-dlq-test"}
+    return {"events": "events-test", "alerts": "alerts-test", "dlq": "events-dlq-test"}
 
 
 @pytest.fixture

@@ -25,17 +25,9 @@ REMOVES = {
     "stop-monitoring.sh": ["grafana", "vector", "timescaledb"],
     "stop-full.sh": ["flink", "grafana", "vector", "timescaledb", "kafka"],
 }
-# Owned elsewhere and not yet clean; reported rather than hidden.
-KNOWN_FINDINGS = {"check.sh": "SC2046 in the mypy line (unquoted command substitution)"}
 
 
-def script_param(path: Path):
-    reason = KNOWN_FINDINGS.get(path.name)
-    marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-    return pytest.param(path, id=path.name, marks=marks)
-
-
-@pytest.mark.parametrize("script", [script_param(p) for p in SCRIPTS])
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
 def test_shellcheck(tools, script):
     done = subprocess.run(
         [str(tools["shellcheck"]), "-x", "-P", str(ROOT / "scripts"), str(script)],
