@@ -89,21 +89,31 @@ class KafkaSink:
         self._problems[problem] = self._problems.get(problem, 0) + 1
 
     def write(self, records: list[Record]) -> None:
-        produce, poll, topic = self._producer.produce, self._producer.poll, self._topic
+        produce, topic = self._producer.produce, self._topic
         for key, value in records:
-            while True:
-                try:
-                    produce(topic, value, key)
-                    break
-                except BufferError:
-                    # The local queue is full: wait for the broker to catch up.
-                    poll(0.05)
-                except KafkaException as exc:
-                    self._failed += 1
-                    self._note(exc.args[0].str())
-                    break
+            try:
+                produce(topic, value, key)
+            except BufferError:
+                self._produce_when_there_is_room(key, value)
+            except KafkaException as exc:
+                self._failed += 1
+                self._note(exc.args[0].str())
         self._written += len(records)
-        poll(0)
+        self._producer.poll(0)
+
+    def _produce_when_there_is_room(self, key: bytes | None, value: bytes | None) -> None:
+        """The local queue is full: serve delivery reports until the broker catches up."""
+        while True:
+            self._producer.poll(0.05)
+            try:
+                self._producer.produce(self._topic, value, key)
+                return
+            except BufferError:
+                continue
+            except KafkaException as exc:
+                self._failed += 1
+                self._note(exc.args[0].str())
+                return
 
     def failures_so_far(self) -> int:
         return self._failed
