@@ -15,10 +15,14 @@ fetch() {
     return 0
   fi
   echo "fetching $name jars from Maven Central into $out"
+  # Into a fresh folder first: a job running from the old jars keeps them until the swap.
+  local fresh="$out.new.$$"
+  rm -rf "$fresh"
+  mkdir -p "$fresh"
+  mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$fresh" "${@:3}"
+  touch "$fresh/$(basename "$stamp")"
   rm -rf "$out"
-  mkdir -p "$out"
-  mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$out" "${@:3}"
-  touch "$stamp"
+  mv "$fresh" "$out"
 }
 
 want="${1:-all}"

@@ -168,9 +168,14 @@ def build_settings(**values: Any) -> MonitorSettings:
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
-    )
+    # A handler of our own: creating the Flink environment turns the root logger down
+    # to WARNING, which would silence the product's own messages.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    product = logging.getLogger("iot_monitor")
+    product.handlers[:] = [handler]
+    product.setLevel(logging.INFO)
+    product.propagate = False
 
 
 @app.command()
