@@ -23,6 +23,9 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "queue.buffering.max.messages": 1_000_000,
     "queue.buffering.max.kbytes": 1_048_576,
     "enable.idempotence": True,
+    # A record Kafka cannot take within 30 s counts as failed, so that a lost broker
+    # neither stalls the run nor a stop request for long.
+    "message.timeout.ms": 30_000,
     # Same partition for a device id as the Java clients' default partitioner.
     "partitioner": "murmur2_random",
 }

@@ -1,5 +1,7 @@
 """Ctrl-C and SIGTERM end the run cleanly: the current chunk finishes, everything is
-flushed and the summary printed. A second signal acts as usual."""
+flushed and the summary printed. Until the run loop has ended, further signals change
+nothing, so that a record is never half counted; afterwards (while waiting for Kafka
+to acknowledge) Ctrl-C acts as usual."""
 
 from __future__ import annotations
 
@@ -27,6 +29,5 @@ class StopRequest:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
-    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
         self.requested = True
-        signal.signal(signum, self._previous[signum])
