@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -19,9 +20,9 @@ SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
 CHECK = timedelta(seconds=30)
 
 
-def example_queries() -> dict[str, str]:
+def example_queries(doc: Path = DOC) -> dict[str, str]:
     """The SQL blocks of the "Example queries" section, by their leading comment."""
-    section = DOC.read_text().split("## Example queries", 1)[1].split("\n## ", 1)[0]
+    section = doc.read_text().split("## Example queries", 1)[1].split("\n## ", 1)[0]
     blocks = SQL_BLOCK.findall(section)
     return {block.splitlines()[0].removeprefix("-- "): block for block in blocks}
 
@@ -67,6 +68,10 @@ def alerts(alert_store: AlertStore) -> list[tuple[datetime, str]]:
     loaded = recent_alerts()
     load(alert_store, loaded)
     return loaded
+
+
+def test_the_readme_shows_the_same_tested_queries() -> None:
+    assert example_queries(ROOT / "README.md") == example_queries()
 
 
 def test_the_section_has_the_promised_queries() -> None:

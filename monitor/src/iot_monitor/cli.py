@@ -267,6 +267,34 @@ def replay(
     replay_file(events_file, settings)
 
 
+@app.command()
+def watch(
+    kafka_bootstrap_servers: Bootstrap = "localhost:9092",
+    kafka_property: KafkaProperty = None,
+    alerts_topic: AlertsTopic = "alerts",
+    dlq_topic: DlqTopic = "events-dlq",
+    time_unit: Unit = TimeUnit.SECONDS,
+    from_beginning: Annotated[
+        bool, typer.Option("--from-beginning", help="Show alerts already in the topic too.")
+    ] = False,
+    seconds: Annotated[
+        float | None, typer.Option("--seconds", help="Stop after this many seconds.")
+    ] = None,
+) -> None:
+    """Show the alerts live as they are committed (what storage and dashboards see)."""
+    settings = build_settings(
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        kafka_properties=_kafka_properties(kafka_property),
+        alerts_topic=alerts_topic,
+        dlq_topic=dlq_topic,
+        time_unit=time_unit,
+    )
+    from iot_monitor.watch import watch as watch_alerts
+
+    board = watch_alerts(settings, from_beginning, seconds)
+    typer.echo(f"{board.alerts} alerts for {len(board.devices)} devices: {sorted(board.devices)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # Outside standalone mode click returns the code of a typer.Exit instead of raising.

@@ -52,3 +52,17 @@ def test_restore_takes_a_savepoint_as_given(tmp_path: Path) -> None:
 def test_restore_from_a_folder_without_checkpoints_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NoCheckpointError, match="no checkpoint"):
         resolve_restore_path(str(tmp_path))
+
+
+def test_the_watch_board_counts_alerts_per_device() -> None:
+    from iot_monitor.watch import AlertBoard
+
+    board = AlertBoard(TimeUnit.SECONDS)
+    line = board.add_alert(b'{"device-id": "d1", "latest-event-time": 1000}', 1_090_000)
+    board.add_alert(b'{"device-id": "d1", "latest-event-time": 1000}', 1_120_000)
+    board.add_alert(b'{"device-id": "d2", "latest-event-time": 1010}', 1_120_000)
+    assert line == "ALERT d1: silent since 00:16:40 (90 s at the 00:18:10 check)"
+    assert board.alerts == 3
+    assert board.devices["d1"].alerts == 2
+    assert board.devices["d1"].last_check_ms == 1_120_000
+    assert board.table().row_count == 2
