@@ -1,4 +1,4 @@
-"""Create Kafka topics if they are missing: `create_topics.py --bootstrap HOST:PORT NAME:PARTITIONS ...`.
+"""Create missing Kafka topics: `create_topics.py --bootstrap HOST:PORT NAME:PARTITIONS ...`.
 
 Used by scripts/local-kafka.sh and the tests; an existing topic is left as it is.
 """
