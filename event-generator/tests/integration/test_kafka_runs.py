@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 from iot_event_generator.cli import main
 
 from .kafka_reading import read_topic
@@ -123,10 +123,13 @@ def wait_for_records(admin, bootstrap: str, topic: str, timeout: float = 30.0) -
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            highs = [
-                consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
-                for p in range(3)
-            ]
+            try:
+                highs = [
+                    consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
+                    for p in range(3)
+                ]
+            except KafkaException:
+                highs = []  # a new topic's partitions may still be electing leaders
             if sum(highs) > 1000:
                 return
             time.sleep(0.2)
