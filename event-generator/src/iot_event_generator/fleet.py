@@ -6,6 +6,7 @@ Times here are seconds after the start of the run ("offsets").
 
 from __future__ import annotations
 
+import math
 import random
 from bisect import bisect_left, insort
 from collections.abc import Iterator
@@ -57,9 +58,7 @@ def plan_fleet(
     at a moment uniform between its failure and the end of the run."""
     run_id = f"{rng.getrandbits(32):08x}"
     outages = []
-    for device in range(1, num_devices + 1):
-        if rng.random() >= failure_probability:
-            continue
+    for device in failing_devices(num_devices, failure_probability, rng):
         # 1 - random() lies in (0, 1]: a device never fails before its first event.
         fails_at = duration_seconds * (1.0 - rng.random())
         recovers_at = None
@@ -67,6 +66,26 @@ def plan_fleet(
             recovers_at = fails_at + (duration_seconds - fails_at) * (1.0 - rng.random())
         outages.append(Outage(device, fails_at, recovers_at))
     return FleetPlan(num_devices, run_id, tuple(outages))
+
+
+def failing_devices(num_devices: int, probability: float, rng: random.Random) -> Iterator[int]:
+    """Each device of 1..num_devices with `probability`, independently, in order.
+
+    Draws the gap to the next failing device (geometrically distributed) instead of
+    one number per device, so that planning a fleet of millions takes time in
+    proportion to its failures."""
+    if probability <= 0:
+        return
+    if probability >= 1:
+        yield from range(1, num_devices + 1)
+        return
+    log_survival = math.log1p(-probability)
+    device = 0
+    while True:
+        device += 1 + int(math.log(1.0 - rng.random()) / log_survival)
+        if device > num_devices:
+            return
+        yield device
 
 
 class LiveDevices:

@@ -51,7 +51,7 @@ class GeneratorSettings(BaseModel):
 
     bootstrap_servers: str = Field("localhost:9092", min_length=1)
     topic: str = Field("events", min_length=1, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")
-    num_devices: int = Field(10, ge=1, le=100_000_000)
+    num_devices: int = Field(10, ge=1, le=10_000_000)
     event_interval_ms: float = Field(10, gt=0)
     duration_seconds: float = Field(60, gt=0)
     failure_probability: float = Field(0.1, ge=0, le=1)

@@ -1,4 +1,5 @@
 import random
+from collections import Counter
 from statistics import mean
 
 import pytest
@@ -76,3 +77,13 @@ def test_live_devices_match_a_plain_set(data):
     assert len(live) == len(expected)
     assert live.down_count == len(down)
     assert [live.position(d) for d in expected] == list(range(len(expected)))
+
+
+def test_every_device_is_equally_likely_to_fail():
+    failures_of = Counter[int]()
+    for seed in range(4000):
+        outages = plan_fleet(5, 60, 0.3, 0.0, random.Random(seed)).outages
+        failures_of.update(outage.device for outage in outages)
+    # 4000 draws of probability 0.3 per device: standard deviation about 0.007.
+    assert sorted(failures_of) == [1, 2, 3, 4, 5]
+    assert all(count / 4000 == pytest.approx(0.3, abs=0.03) for count in failures_of.values())
