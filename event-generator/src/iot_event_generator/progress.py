@@ -15,9 +15,11 @@ REFRESH_SECONDS = 0.25
 
 
 def describe(status: Status) -> str:
-    rate = status.events_sent / status.elapsed_seconds if status.elapsed_seconds > 0 else 0.0
+    # The first fraction of a second says nothing about the rate.
+    elapsed = status.elapsed_seconds
+    rate = f"{status.events_sent / elapsed:,.0f}/s" if elapsed >= 0.5 else "measuring"
     line = (
-        f"{status.events_sent:,} events sent ({rate:,.0f}/s)"
+        f"{status.events_sent:,} events sent ({rate})"
         f" | devices live {status.live_devices:,}, failed {status.failed_devices:,}"
         f" | {status.elapsed_seconds:,.1f} s of {status.planned_seconds:,g} s"
     )
