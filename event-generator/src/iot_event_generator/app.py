@@ -13,7 +13,7 @@ from iot_event_generator.sinks import FileSink, Sink, SinkError
 from iot_event_generator.stopping import StopRequest
 from iot_event_generator.summary import summary_lines
 
-EXIT_OK, EXIT_FAILED, EXIT_STOPPED = 0, 1, 130
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def open_sink(settings: GeneratorSettings) -> Sink:
@@ -44,7 +44,8 @@ def execute(settings: GeneratorSettings) -> int:
     report.delivery = sink.close()
     for line in summary_lines(report, seed_given=settings.seed is not None):
         console.print(line, markup=False)
-    code = EXIT_STOPPED if stop.requested else EXIT_OK
+    # Stopped by a signal: the shell's convention, 128 + its number (130 for Ctrl-C).
+    code = 128 + stop.signal_number if stop.signal_number else EXIT_OK
     if (report.stopped_early and not stop.requested) or not report.delivery.all_delivered:
         code = EXIT_FAILED
     if settings.truth_file:

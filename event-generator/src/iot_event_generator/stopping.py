@@ -15,6 +15,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class StopRequest:
     def __init__(self) -> None:
         self.requested = False
+        self.signal_number: int | None = None
         self._previous: dict[int, Any] = {}
 
     def __call__(self) -> bool:
@@ -29,5 +30,6 @@ class StopRequest:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
-    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
         self.requested = True
+        self.signal_number = self.signal_number or signum

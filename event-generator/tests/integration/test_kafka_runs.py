@@ -90,8 +90,9 @@ def test_a_missing_topic_is_one_line_and_exit_code_1(kafka_bootstrap, capsys):
     assert err == f"error: topic 'no-such-topic-here' does not exist at {kafka_bootstrap}\n"
 
 
-def test_ctrl_c_flushes_and_the_summary_counts_what_the_topic_holds(
-    kafka_bootstrap, fresh_topic, kafka_admin, tmp_path
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_signal_flushes_and_the_summary_counts_what_the_topic_holds(
+    kafka_bootstrap, fresh_topic, kafka_admin, tmp_path, stop_signal
 ):
     truth_path = tmp_path / "truth.json"
     process = subprocess.Popen(
@@ -103,13 +104,13 @@ def test_ctrl_c_flushes_and_the_summary_counts_what_the_topic_holds(
     )  # fmt: skip
     try:
         wait_for_records(kafka_admin, kafka_bootstrap, fresh_topic)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
     truth = json.loads(truth_path.read_text())
     records = read_topic(kafka_bootstrap, fresh_topic)
-    assert process.returncode == 130, err
+    assert process.returncode == 128 + stop_signal, err
     assert truth["stopped-early"] == "stopped by the operator"
     assert len(records) == truth["events"]["sent"] == truth["events"]["records-delivered"]
     assert f"Sent {truth['events']['sent']:,} events" in out
