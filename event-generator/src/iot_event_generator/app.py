@@ -12,6 +12,7 @@ from iot_event_generator.settings import STDOUT, GeneratorSettings
 from iot_event_generator.sinks import FileSink, Sink, SinkError
 from iot_event_generator.stopping import StopRequest
 from iot_event_generator.summary import summary_lines
+from iot_event_generator.truth import RunReport
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -42,17 +43,29 @@ def execute(settings: GeneratorSettings) -> int:
     if report.events_sent and not settings.output:
         console.print("Waiting for Kafka to acknowledge the last records...", markup=False)
     report.delivery = sink.close()
-    for line in summary_lines(report, seed_given=settings.seed is not None):
+    # The truth file first: it matters more than the summary, whose reader may be gone
+    # (piped into `head`, say; rich then ends the program with exit code 1).
+    truth_problem = write_truth(report, settings.truth_file)
+    lines = summary_lines(report, seed_given=settings.seed is not None)
+    if settings.truth_file and not truth_problem:
+        lines.append(f"Ground truth written to {settings.truth_file}.")
+    for line in lines:
         console.print(line, markup=False)
-    # Stopped by a signal: the shell's convention, 128 + its number (130 for Ctrl-C).
-    code = 128 + stop.signal_number if stop.signal_number else EXIT_OK
+    if truth_problem:
+        errors.print(f"error: {truth_problem}", markup=False)
+        return EXIT_FAILED
     if (report.stopped_early and not stop.requested) or not report.delivery.all_delivered:
-        code = EXIT_FAILED
-    if settings.truth_file:
-        try:
-            report.write_json(settings.truth_file)
-        except OSError as exc:
-            errors.print(f"error: cannot write {settings.truth_file}: {exc.strerror}", markup=False)
-            return EXIT_FAILED
-        console.print(f"Ground truth written to {settings.truth_file}.", markup=False)
-    return code
+        return EXIT_FAILED
+    # Stopped by a signal: the shell's convention, 128 + its number (130 for Ctrl-C).
+    return 128 + stop.signal_number if stop.signal_number else EXIT_OK
+
+
+def write_truth(report: RunReport, path: str | None) -> str | None:
+    """Write the truth file, if one is asked for; return what went wrong, if anything."""
+    if path is None:
+        return None
+    try:
+        report.write_json(path)
+    except OSError as exc:
+        return f"cannot write {path}: {exc.strerror}"
+    return None

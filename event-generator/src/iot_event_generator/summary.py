@@ -19,17 +19,16 @@ def clock_time(value: int | None, unit: TimeUnit) -> str:
 
 
 def failure_line(failure: DeviceFailure, unit: TimeUnit) -> str:
+    last = failure.last_event_time
     line = (
         f"  {failure.device_id} failed at {clock_time(failure.failed_at, unit)}; "
-        f"last event time {failure.last_event_time}"
+        f"last event at {clock_time(last, unit)} (time {last})"
     )
     if failure.recovered_at is None:
         return line + "; did not come back"
     first = failure.first_event_after_recovery
-    return line + (
-        f"; came back at {clock_time(failure.recovered_at, unit)}"
-        f" (first event time {first if first is not None else 'none before the end'})"
-    )
+    line += f"; came back at {clock_time(failure.recovered_at, unit)}"
+    return line + (f" (first event time {first})" if first is not None else " (no event since)")
 
 
 def summary_lines(report: RunReport, seed_given: bool) -> list[str]:

@@ -24,11 +24,14 @@ def test_the_summary_names_counts_and_failed_devices():
     assert "Delivered 1,196 of 1,200 records; 3 failed; 1 not confirmed." in text
     assert "problem: broker gone (x3)" in text
     assert "Fleet: 500 devices; 2 failed during the run, 1 of them came back." in text
-    assert "device-0000 failed at 2027-01-15 08:01:00 UTC; last event time 1800000059" in text
+    assert (
+        "device-0000 failed at 2027-01-15 08:01:00 UTC; "
+        "last event at 2027-01-15 08:00:59 UTC (time 1800000059)" in text
+    )
     assert "came back at 2027-01-15 08:01:30 UTC (first event time 1800000091)" in text
     assert (
-        "device-0001 failed at 2027-01-15 08:01:00 UTC; last event time 1800000059; "
-        "did not come back" in text
+        "device-0001 failed at 2027-01-15 08:01:00 UTC; "
+        "last event at 2027-01-15 08:00:59 UTC (time 1800000059); did not come back" in text
     )
     assert "run with --seed 7" in text
 

@@ -1,5 +1,6 @@
 import json
 
+from iot_event_generator import wire
 from iot_event_generator.wire import EventEncoder
 
 
@@ -20,3 +21,11 @@ def test_event_ids_are_unique_across_chunks():
     assert len(set(ids)) == 6
     assert all(event_id.startswith("0badcafe-") for event_id in ids)
     assert encoder.events_encoded == 6
+
+
+def test_large_fleets_without_cached_keys_encode_the_same(monkeypatch):
+    cached = EventEncoder("0badcafe", 20).encode([3, 17, 20], 9)
+    monkeypatch.setattr(wire, "KEY_CACHE_LIMIT", 10)
+    uncached_encoder = EventEncoder("0badcafe", 20)
+    assert uncached_encoder._keys is None
+    assert uncached_encoder.encode([3, 17, 20], 9) == cached
