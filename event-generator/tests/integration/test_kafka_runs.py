@@ -7,10 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import defaultdict
 
 import pytest
 from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka.admin import NewTopic
 from iot_event_generator.cli import main
 
 from .kafka_reading import read_topic
@@ -137,3 +139,49 @@ def wait_for_records(admin, bootstrap: str, topic: str, timeout: float = 30.0) -
         raise AssertionError(f"no records in {topic} after {timeout} s")
     finally:
         consumer.close()
+
+
+def test_records_kafka_refuses_are_counted_failed_and_the_rest_delivered(
+    kafka_bootstrap, fresh_topic, tmp_path
+):
+    # The client refuses records above 50,000 bytes: the oversize and deep-nesting cases.
+    code, truth = generate(
+        kafka_bootstrap, fresh_topic, tmp_path / "truth.json",
+        "--num.devices", "50", "--event.interval.ms", "100", "--duration.seconds", "2",
+        "--bad-fraction", "0.3", "--seed", "9", "--kafka.property", "message.max.bytes=50000",
+    )  # fmt: skip
+    records = read_topic(kafka_bootstrap, fresh_topic)
+    by_case = truth["events"]["malformed-by-case"]
+    too_big = by_case.get("oversize", 0) + by_case.get("deep-nesting", 0)
+    assert code == 1
+    assert too_big > 0
+    assert truth["events"]["records-failed"] == too_big
+    assert truth["events"]["records-unconfirmed"] == 0
+    assert len(records) == truth["events"]["records-delivered"]
+    assert len(records) == truth["events"]["sent"] + truth["events"]["malformed-sent"] - too_big
+
+
+def test_records_the_broker_refuses_are_never_counted_delivered(
+    kafka_bootstrap, kafka_admin, tmp_path
+):
+    topic = f"test-small-{uuid.uuid4().hex[:8]}"
+    config = {"max.message.bytes": "30000"}
+    for future in kafka_admin.create_topics([NewTopic(topic, 1, 1, config=config)]).values():
+        future.result()
+    try:
+        code, truth = generate(
+            kafka_bootstrap, topic, tmp_path / "truth.json",
+            "--num.devices", "50", "--event.interval.ms", "100", "--duration.seconds", "2",
+            "--bad-fraction", "0.3", "--seed", "9", "--kafka.property", "compression.type=none",
+        )  # fmt: skip
+        records = read_topic(kafka_bootstrap, topic)
+    finally:
+        kafka_admin.delete_topics([topic], operation_timeout=30)
+    events = truth["events"]
+    assert code == 1
+    assert events["records-failed"] > 0
+    assert len(records) == events["records-delivered"]
+    assert (
+        events["records-delivered"] + events["records-failed"] + events["records-unconfirmed"]
+        == events["sent"] + events["malformed-sent"]
+    )
