@@ -3,14 +3,16 @@
     .venv/bin/python bench/generator/bench.py [--events N] [--devices N] [--bootstrap HOST:PORT]
 
 A simulated run (--no-sleep) of N events from a fleet with no failures, once into the
-topic `bench-generator` (created with 3 partitions if missing) and once into a
-temporary file. The Kafka figure includes waiting until the broker acknowledged every
-record. CPU time is that of the whole process (Python and the Kafka client's threads).
+topic `bench-generator` (created with 3 partitions for the run and deleted after it)
+and once into a temporary file. The Kafka figure includes waiting until the broker
+acknowledged every record. CPU time is that of the whole process (Python and the
+Kafka client's threads).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -27,16 +29,20 @@ from iot_event_generator.sinks import FileSink, Sink
 TOPIC = "bench-generator"
 
 
-def ensure_topic(bootstrap: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+def create_topic(admin: AdminClient) -> None:
     if TOPIC in admin.list_topics(timeout=10).topics:
-        return
+        delete_topic(admin)
     for future in admin.create_topics([NewTopic(TOPIC, 3, 1)]).values():
-        try:
+        future.result()
+    time.sleep(1)  # let the new partitions elect their leaders
+
+
+def delete_topic(admin: AdminClient) -> None:
+    """The benchmark's records are of no further use; do not let them pile up."""
+    for future in admin.delete_topics([TOPIC], operation_timeout=30).values():
+        with contextlib.suppress(KafkaException):  # already gone
             future.result()
-        except KafkaException as exc:
-            if "already exists" not in str(exc):
-                raise
+    time.sleep(1)
 
 
 def measure(name: str, settings: GeneratorSettings, open_sink: Callable[[], Sink]) -> None:
@@ -73,9 +79,13 @@ def main() -> None:
         "quiet": True,
     }
     print(f"{rounds * args.devices:,} events from {args.devices:,} devices, {os.cpu_count()} CPUs")
-    ensure_topic(args.bootstrap)
-    kafka = GeneratorSettings(**common, bootstrap_servers=args.bootstrap, topic=TOPIC)
-    measure("kafka", kafka, lambda: KafkaSink(args.bootstrap, TOPIC, {}, 10))
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    create_topic(admin)
+    try:
+        kafka = GeneratorSettings(**common, bootstrap_servers=args.bootstrap, topic=TOPIC)
+        measure("kafka", kafka, lambda: KafkaSink(args.bootstrap, TOPIC, {}, 10))
+    finally:
+        delete_topic(admin)
     with tempfile.TemporaryDirectory() as scratch:
         path = os.path.join(scratch, "events.jsonl")
         measure("file", GeneratorSettings(**common, output=path), lambda: FileSink(path))

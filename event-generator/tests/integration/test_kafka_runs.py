@@ -176,7 +176,8 @@ def test_records_the_broker_refuses_are_never_counted_delivered(
         )  # fmt: skip
         records = read_topic(kafka_bootstrap, topic)
     finally:
-        kafka_admin.delete_topics([topic], operation_timeout=30)
+        for future in kafka_admin.delete_topics([topic], operation_timeout=30).values():
+            future.result()
     events = truth["events"]
     assert code == 1
     assert events["records-failed"] > 0
