@@ -16,10 +16,18 @@ from pathlib import Path
 from confluent_kafka import Consumer, Message, Producer
 
 
-def produce(bootstrap: str, topic: str, records: Sequence[tuple[str | None, bytes | None]]) -> None:
+def produce(
+    bootstrap: str,
+    topic: str,
+    records: Sequence[tuple[str | None, bytes | None]],
+    partition: int | None = None,
+) -> None:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
     for key, value in records:
-        producer.produce(topic, key=key, value=value)
+        if partition is None:
+            producer.produce(topic, key=key, value=value)
+        else:
+            producer.produce(topic, key=key, value=value, partition=partition)
         producer.poll(0)
     assert producer.flush(30) == 0
 

@@ -118,6 +118,37 @@ def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
     assert all(latest >= last - 2 for _, _, latest in alerts_of(messages))
 
 
+def test_an_idle_partition_does_not_hold_back_the_others(
+    kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
+) -> None:
+    args = monitor_args(
+        kafka_test_topics,
+        kafka_bootstrap,
+        tmp_path / "chk",
+        check_interval="5s",
+        inactivity_timeout="10s",
+        idle_timeout="5s",
+    )
+    topic = kafka_test_topics["events"]
+    with running_monitor(args, tmp_path / "monitor.log"):
+        time.sleep(15)
+        produce(kafka_bootstrap, topic, [event("lonely", int(time.time()))], partition=2)
+        started = time.time()
+        alerted: set[str] = set()
+        # Partitions 0 and 1 keep reporting; partition 2 never speaks again.
+        while time.time() - started < 60 and alerted < {"gone", "lonely"}:
+            now = int(time.time())
+            produce(kafka_bootstrap, topic, [event("a", now)], partition=0)
+            produce(kafka_bootstrap, topic, [event("b", now)], partition=1)
+            if time.time() - started < 5:
+                produce(kafka_bootstrap, topic, [event("gone", now)], partition=0)
+            messages = read_until(kafka_bootstrap, kafka_test_topics["alerts"], lambda _: False, 1)
+            alerted = {device for _, device, _ in alerts_of(messages)}
+    # Alerts came while two partitions were busy: event time moved without partition 2,
+    # and not through the wall clock, which only counts when every partition is idle.
+    assert alerted == {"gone", "lonely"}
+
+
 def test_a_restart_from_a_checkpoint_with_a_backlog_raises_no_false_alerts(
     kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
 ) -> None:
