@@ -40,7 +40,7 @@ def execute(settings: GeneratorSettings) -> int:
     show_progress = not settings.quiet and console.is_terminal
     with StopRequest() as stop, ProgressLine(console, show_progress) as progress:
         report = run(settings, sink, should_stop=stop, on_progress=progress.update)
-    if report.events_sent and not settings.output:
+    if show_progress and report.events_sent and not settings.output:
         console.print("Waiting for Kafka to acknowledge the last records...", markup=False)
     report.delivery = sink.close()
     # The truth file first: it matters more than the summary, whose reader may be gone
