@@ -46,6 +46,23 @@ def test_kafka_source_reads_committed_transactions_only() -> None:
     assert source["decoding"]["codec"] == "bytes"
 
 
+def test_kafka_security_is_plain_text_unless_the_environment_says_otherwise() -> None:
+    plain = load_config(ENV)["sources"]["alerts_topic"]["librdkafka_options"]
+    assert plain["security.protocol"] == "plaintext"
+    secured_env = ENV | {
+        "KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SASL_USERNAME": "vector",
+        "KAFKA_SASL_PASSWORD": "s3cret",
+        "KAFKA_SSL_CA_LOCATION": "/etc/kafka-client/tls/ca.crt",
+    }
+    secured = load_config(secured_env)["sources"]["alerts_topic"]["librdkafka_options"]
+    assert secured["security.protocol"] == "sasl_ssl"
+    assert secured["sasl.mechanism"] == "SCRAM-SHA-512"
+    assert (secured["sasl.username"], secured["sasl.password"]) == ("vector", "s3cret")
+    assert secured["ssl.ca.location"] == "/etc/kafka-client/tls/ca.crt"
+
+
 def test_defaults_and_environment_reach_the_settings() -> None:
     env = ENV | {"KAFKA_BOOTSTRAP_SERVERS": "broker:29092", "ALERTS_TOPIC": "alerts-prod"}
 
