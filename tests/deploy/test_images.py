@@ -24,6 +24,12 @@ def test_monitor_image_uses_the_pinned_flink():
     assert 'pip install --no-cache-dir "apache-flink==${FLINK_VERSION}"' in MONITOR
 
 
+def test_monitor_image_lets_thread_mode_find_the_virtualenv():
+    # Python runs inside the TaskManager's JVM; it finds pemja and the job only here.
+    assert "PYTHONPATH=/opt/venv/site-packages" in MONITOR
+    assert "/opt/venv/site-packages" in MONITOR.split("ENV PATH", 1)[0]
+
+
 def test_monitor_image_loads_the_connector_from_its_pom():
     assert "COPY jvm/flink-connectors/pom.xml" in MONITOR
     assert "dependency:copy-dependencies" in MONITOR
