@@ -14,10 +14,10 @@ help: ## List the targets with one line each
 setup: ## Install everything into .venv and fetch the JVM jars (idempotent)
 	@scripts/setup.sh
 
-build: setup ## Set up and check that every program imports and lints
+build: setup ## Set up and check that every program starts (answers --help)
 	@scripts/build.sh
 
-test: setup ## Unit tests and the PyFlink replay tests (no network services)
+test: setup ## Unit, PyFlink replay and deployment-file tests (no network services)
 	@scripts/test.sh
 
 integration-test: setup ## Tests against real Kafka and PostgreSQL (started when none is given)
