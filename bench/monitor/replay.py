@@ -1,0 +1,169 @@
+"""Replay throughput: the monitor's `replay` against the Java yardstick, same file,
+same invocation.
+
+    .venv/bin/python -m bench.monitor.replay [--size 200k|1m|10m] [--parallelism 1]
+        [--source generator|yardstick] [--no-java]
+
+Sizes: 200k events over 10k devices (default, a quick run), 1m = 1M events over 10k
+devices, 10m = 10M events over 1M devices (slow: minutes of generation and many
+minutes of replay). Every device reports every 10 s of event time; files are cached
+under .local/bench/ (BENCH_CACHE). Each figure is printed with the load average
+measured just before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.monitor import yardstick
+from bench.monitor.common import (
+    PYTHON,
+    REPO,
+    console,
+    count_lines,
+    generated_file,
+    machine_line,
+    print_table,
+    rate,
+    wait_for_quiet_machine,
+    yardstick_file,
+)
+
+# name: (events, devices)
+SIZES = {"200k": (200_000, 10_000), "1m": (1_000_000, 10_000), "10m": (10_000_000, 1_000_000)}
+REPORT_INTERVAL_S = 10
+
+
+def events_file(size: str, source: str) -> Path:
+    events, devices = SIZES[size]
+    if source == "yardstick":
+        return yardstick_file(events, devices)
+    try:
+        return generated_file(REPORT_INTERVAL_S, devices, events * REPORT_INTERVAL_S // devices)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        console.print(f"[yellow]the event generator failed ({exc}); using the yardstick's gen.py")
+        return yardstick_file(events, devices)
+
+
+def run_monitor(path: Path, parallelism: int) -> tuple[float, dict[str, Any], Counter[Any]]:
+    with tempfile.TemporaryDirectory(prefix="bench-replay-") as folder:
+        alerts_path = Path(folder) / "alerts.txt"
+        command = [PYTHON, "-m", "bench.monitor.replay_child", str(path), str(alerts_path)]
+        started = time.perf_counter()
+        result = subprocess.run(
+            [*command, str(parallelism)], cwd=REPO, capture_output=True, text=True, check=False
+        )
+        wall_s = time.perf_counter() - started
+        if result.returncode != 0:
+            raise RuntimeError(f"the monitor's replay failed:\n{result.stderr[-3000:]}")
+        timings = json.loads(result.stdout.strip().splitlines()[-1])
+        alerts = Counter(
+            (device, int(latest))
+            for device, latest in (line.split() for line in alerts_path.read_text().splitlines())
+        )
+    return wall_s, timings, alerts
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="200k")
+    parser.add_argument("--parallelism", type=int, default=1)
+    parser.add_argument(
+        "--source",
+        choices=["generator", "yardstick"],
+        default="generator",
+        help="write the file with the event generator (default) or the yardstick's gen.py",
+    )
+    parser.add_argument("--no-java", action="store_true", help="skip the Java yardstick")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    console.print(f"machine: {machine_line()}")
+    path = events_file(args.size, args.source)
+    events = count_lines(path)
+    console.print(f"file: {path} ({events:,} lines, parallelism {args.parallelism})")
+    rows: list[list[object]] = []
+    java: yardstick.JavaRun | None = None
+    if args.no_java:
+        console.print("Java yardstick: skipped (--no-java)")
+    elif not yardstick.available():
+        console.print(f"Java yardstick: skipped, {yardstick.YARDSTICK} is absent")
+    else:
+        load = wait_for_quiet_machine()
+        java = yardstick.run(path, args.parallelism)
+        rows.append(_row("Java yardstick", load, events, java.wall_s, java.net_runtime_s, java))
+    load = wait_for_quiet_machine()
+    wall_s, timings, monitor_alerts = run_monitor(path, args.parallelism)
+    net_s = timings["net_runtime_s"]
+    rows.append(["monitor (PyFlink)", f"{load:.2f}", f"{wall_s:.1f}", rate(events, wall_s),
+                 f"{net_s:.1f}", rate(events, net_s), sum(monitor_alerts.values())])  # fmt: skip
+    print_table(
+        f"Replay throughput, {args.size} ({events:,} events)",
+        ["implementation", "load", "wall s", "events/s wall", "net runtime s", "events/s net",
+         "alerts"],
+        rows,
+    )  # fmt: skip
+    _print_phases(timings)
+    if java is not None:
+        _print_comparison(java, wall_s, net_s, monitor_alerts)
+    return 0
+
+
+def _row(
+    name: str, load: float, events: int, wall_s: float, net_s: float | None, run: yardstick.JavaRun
+) -> list[object]:
+    net = f"{net_s:.1f}" if net_s is not None else "-"
+    alerts = sum(run.alerts.values())
+    return [name, f"{load:.2f}", f"{wall_s:.1f}", rate(events, wall_s), net, rate(events, net_s),
+            alerts]  # fmt: skip
+
+
+def _print_phases(timings: dict[str, Any]) -> None:
+    phases = [
+        ("Python imports", "imports_s"),
+        ("screening the file in Python", "screen_s"),
+        ("JVM and Flink environment", "jvm_environment_s"),
+        ("planning and submitting the job", "plan_submit_s"),
+        ("job, until the last alert was collected", "job_s"),
+        ("Flink's net runtime of the job", "net_runtime_s"),
+    ]
+    print_table(
+        "Where the monitor's wall time went",
+        ["phase", "seconds"],
+        [[name, f"{timings[key]:.1f}"] for name, key in phases],
+    )
+
+
+def _print_comparison(
+    java: yardstick.JavaRun, wall_s: float, net_s: float, monitor_alerts: Counter[Any]
+) -> None:
+    java_net = java.net_runtime_s
+    ratio_net = f"{java_net / net_s:.3f}x" if java_net else "-"
+    console.print(
+        f"monitor / Java: {java.wall_s / wall_s:.3f}x of wall-time throughput, "
+        f"{ratio_net} of net-runtime throughput"
+    )
+    same_count = sum(java.alerts.values()) == sum(monitor_alerts.values())
+    same_alerts = java.alerts == monitor_alerts
+    console.print(
+        f"same alert count: {'yes' if same_count else 'NO'}; "
+        f"same (device, latest event time) alerts: {'yes' if same_alerts else 'NO'}"
+    )
+    if not same_alerts:
+        only_java = sum((java.alerts - monitor_alerts).values())
+        only_monitor = sum((monitor_alerts - java.alerts).values())
+        console.print(f"  only in Java: {only_java}, only in the monitor: {only_monitor}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
