@@ -1,0 +1,158 @@
+"""Kafka-to-Kafka throughput: events/s of the monitor with exactly-once and with
+at-least-once, against a plain consumer of the same topic (the ceiling).
+
+    .venv/bin/python -m bench.monitor.kafka_throughput [--events 200000]
+        [--devices 10000] [--parallelism 1] [--modes exactly-once,at-least-once]
+
+N events (every device every 10 s, a run that ends now) are preloaded into a fresh
+3-partition topic. For each delivery guarantee the monitor starts from the earliest
+offset with a fresh consumer group, and the benchmark polls that group's committed
+offsets, which Flink commits with each completed checkpoint (every 10 s). Two figures
+per mode: events over the time from launch until everything was committed (JVM
+start and planning included), and the sustained rate between the first and the last
+checkpoint that moved the offsets, leaving out the last interval, in which the monitor
+may have caught up and idled (resolution: one checkpoint interval).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from typing import NamedTuple
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from bench.monitor import kafka_tools
+from bench.monitor.common import console, machine_line, print_table, wait_for_quiet_machine
+
+POLL_S = 0.5
+
+
+class MonitorRun(NamedTuple):
+    to_end_s: float | None
+    sustained: float | None
+    committed: int
+    samples: list[tuple[float, int]]
+
+
+def raw_consume_rate(topic: str, total: int) -> float:
+    """Events/s of one confluent-kafka consumer reading the whole topic."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_tools.BOOTSTRAP,
+            "group.id": f"bench-ceiling-{kafka_tools.run_id()}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+    seen = 0
+    started: float | None = None
+    while seen < total:
+        batch = consumer.consume(num_messages=10_000, timeout=1)
+        if started is None and batch:
+            started = time.perf_counter()  # the clock starts with the first fetched batch
+        seen += sum(1 for message in batch if not message.error())
+    elapsed = time.perf_counter() - (started or 0.0)
+    consumer.close()
+    return total / elapsed
+
+
+def measure_monitor(
+    topic: str, total: int, delivery: str, parallelism: int, timeout_s: float
+) -> MonitorRun:
+    run = kafka_tools.run_id()
+    alerts = f"bench-mon-{run}-alerts"
+    kafka_tools.create_topics([alerts, f"{alerts}-dlq"], [1, 1])
+    flags, checkpoints = kafka_tools.monitor_flags(run, topic, alerts, delivery, parallelism)
+    group = f"bench-{run}"
+    process = kafka_tools.start_monitor(flags, f"kafka-throughput-{delivery}-{run}")
+    started = time.perf_counter()
+    offsets = kafka_tools.CommittedOffsets(group, topic)
+    samples: list[tuple[float, int]] = [(0.0, 0)]
+    try:
+        while samples[-1][1] < total and time.perf_counter() - started < timeout_s:
+            if process.poll() is not None:
+                raise RuntimeError(f"the monitor exited with {process.returncode}; see its log")
+            time.sleep(POLL_S)
+            committed = offsets.total()
+            if committed != samples[-1][1]:
+                samples.append((time.perf_counter() - started, committed))
+    finally:
+        offsets.close()
+        kafka_tools.stop_monitor(process)
+        kafka_tools.delete_topics([alerts, f"{alerts}-dlq"])
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    done = samples[-1][1] >= total
+    # The last checkpoint interval may have ended with the monitor idle, caught up:
+    # the sustained rate counts only the intervals before it.
+    moved = samples[1:-1] if done else samples[1:]
+    sustained = None
+    if len(moved) >= 2:
+        (first_s, first_n), (last_s, last_n) = moved[0], moved[-1]
+        sustained = (last_n - first_n) / (last_s - first_s)
+    return MonitorRun(samples[-1][0] if done else None, sustained, samples[-1][1], samples)
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--parallelism", type=int, default=1)
+    parser.add_argument("--modes", default="exactly-once,at-least-once")
+    parser.add_argument(
+        "--timeout", type=float, default=360.0, help="give up on a mode after this many seconds"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.BOOTSTRAP}")
+    topic = f"bench-mon-{kafka_tools.run_id()}-events"
+    kafka_tools.create_topics([topic], [3])
+    try:
+        total = kafka_tools.preload(topic, args.devices, args.events)
+        console.print(f"preloaded {total:,} events from {args.devices:,} devices into {topic}")
+        rows: list[list[object]] = []
+        load = wait_for_quiet_machine()
+        ceiling = raw_consume_rate(topic, total)
+        rows.append(["raw consume (confluent-kafka)", f"{load:.2f}", "-", f"{ceiling:,.0f}", "-"])
+        for mode in args.modes.split(","):
+            load = wait_for_quiet_machine()
+            result = measure_monitor(topic, total, mode, args.parallelism, args.timeout)
+            rows.append(_row(f"monitor, {mode}", load, total, result, ceiling))
+            console.print(f"{mode}: committed offsets (s, events): {result.samples}")
+    finally:
+        kafka_tools.delete_topics([topic])
+    print_table(
+        f"Kafka to Kafka, {total:,} events, parallelism {args.parallelism}",
+        ["reader", "load", "launch to all committed s", "events/s", "of the ceiling"],
+        rows,
+    )
+    console.print(
+        "events/s of the monitor: sustained, between checkpoints while it had a backlog "
+        "(launch-to-end rate in brackets)"
+    )
+    return 0
+
+
+def _row(name: str, load: float, total: int, run: MonitorRun, ceiling: float) -> list[object]:
+    if run.to_end_s is None:
+        return [name, f"{load:.2f}", f"not done ({run.committed:,})", "-", "-"]
+    overall = total / run.to_end_s
+    sustained = run.sustained or overall
+    return [
+        name,
+        f"{load:.2f}",
+        f"{run.to_end_s:.1f}",
+        f"{sustained:,.0f} ({overall:,.0f})",
+        f"{sustained / ceiling:.3f}",
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

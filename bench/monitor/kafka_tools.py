@@ -1,0 +1,147 @@
+"""Kafka and process helpers for the monitor's Kafka benchmarks: fresh topics, offsets,
+a preloaded fleet, and the monitor started and stopped as a process of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from bench.monitor.common import CACHE, VENV_BIN, console
+
+BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
+
+
+def run_id() -> str:
+    return f"{time.strftime('%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def create_topics(names: Sequence[str], partitions: Sequence[int]) -> None:
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    topics = [NewTopic(name, count, 1) for name, count in zip(names, partitions, strict=True)]
+    for future in admin.create_topics(topics).values():
+        future.result()
+    # A new topic's partitions need a leader before they take records.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        metadata = admin.list_topics(timeout=10).topics
+        if all(
+            name in metadata
+            and metadata[name].partitions
+            and all(p.leader >= 0 for p in metadata[name].partitions.values())
+            for name in names
+        ):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"topics {names} got no leaders within 30 s")
+
+
+def delete_topics(names: Sequence[str]) -> None:
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    for future in admin.delete_topics(list(names)).values():
+        try:
+            future.result()
+        except KafkaException as exc:
+            console.print(f"[yellow]could not delete a topic: {exc}")
+
+
+def _partitions(consumer: Consumer, topic: str) -> list[TopicPartition]:
+    metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+    return [TopicPartition(topic, number) for number in sorted(metadata.partitions)]
+
+
+def end_offset_total(topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "bench-offsets"})
+    try:
+        return sum(
+            consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in _partitions(consumer, topic)
+        )
+    finally:
+        consumer.close()
+
+
+class CommittedOffsets:
+    """Reads a consumer group's committed offsets without joining the group."""
+
+    def __init__(self, group: str, topic: str) -> None:
+        self.consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group})
+        self.partitions = _partitions(self.consumer, topic)
+
+    def total(self) -> int:
+        committed = self.consumer.committed(self.partitions, timeout=10)
+        return sum(max(tp.offset, 0) for tp in committed)
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def preload(topic: str, devices: int, events: int, failure_probability: float = 0.01) -> int:
+    """Send a simulated run that ends now (every device every 10 s) into `topic` with
+    the event generator; return the number of records in the topic."""
+    rate = devices / 10
+    command = [
+        str(VENV_BIN / "iot-event-generator"),
+        "--kafka.bootstrap.servers", BOOTSTRAP,
+        "--topic", topic,
+        "--no-sleep", "--quiet",
+        "--num.devices", str(devices),
+        "--rate", str(rate),
+        "--duration.seconds", str(events / rate),
+        "--failure.probability", str(failure_probability),
+        "--seed", "42",
+    ]  # fmt: skip
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return end_offset_total(topic)
+
+
+def start_monitor(flags: Sequence[str], log_name: str) -> subprocess.Popen[bytes]:
+    """`iot-monitor run FLAGS` in a process group of its own (it starts a JVM as its
+    child), logging to .local/bench/logs/."""
+    logs = CACHE / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / f"{log_name}.log").open("wb") as log:
+        return subprocess.Popen(
+            [str(VENV_BIN / "iot-monitor"), "run", *flags],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_monitor(process: subprocess.Popen[bytes]) -> None:
+    """Stop the monitor started above, and its JVM with it (same process group)."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+
+def monitor_flags(
+    run: str, events_topic: str, alerts_topic: str, delivery: str, parallelism: int
+) -> tuple[list[str], Path]:
+    checkpoints = CACHE / "checkpoints" / run
+    flags = [
+        "--kafka.bootstrap.servers", BOOTSTRAP,
+        "--events.topic", events_topic,
+        "--alerts.topic", alerts_topic,
+        "--dlq.topic", f"{alerts_topic}-dlq",
+        "--group-id", f"bench-{run}",
+        "--transactional-id-prefix", f"bench-{run}",
+        "--checkpoint.dir", checkpoints.as_uri(),
+        "--checkpoint.interval", "10s",
+        "--delivery-guarantee", delivery,
+        "--parallelism", str(parallelism),
+        "--starting-offsets", "earliest",
+    ]  # fmt: skip
+    return flags, checkpoints
