@@ -1,0 +1,136 @@
+"""Checkpoint size per tracked device: the monitor over many distinct devices, then
+the size of its newest checkpoint divided by the number of devices.
+
+    .venv/bin/python -m bench.monitor.state_size [--devices 100000] [--parallelism 1]
+
+One event per device (a run that ends now) goes into a fresh topic; the monitor reads
+it from the earliest offset with the default state backend (hashmap, full checkpoints
+in chk-N/ folders). Once the consumer group's committed offsets reach the end, the
+checkpoint that committed them holds every device; its folder is measured. The
+resident memory of the monitor's processes (Python and its JVM) is printed as well,
+as an upper bound: the heap is not collected before it is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.monitor import kafka_tools
+from bench.monitor.common import (
+    console,
+    load_average,
+    machine_line,
+    print_table,
+    wait_for_quiet_machine,
+)
+
+TARGET_BYTES = 100
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def newest_checkpoint(checkpoints: Path) -> Path | None:
+    complete = [meta.parent for meta in checkpoints.glob("*/chk-*/_metadata")]
+    return max(complete, key=lambda folder: int(folder.name.split("-")[1]), default=None)
+
+
+def process_group_rss(group: int) -> int:
+    """Resident bytes of every process in the process group `group`."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def _wait_until_committed(
+    group: str, topic: str, total: int, process: subprocess.Popen[bytes], timeout_s: float
+) -> float:
+    offsets = kafka_tools.CommittedOffsets(group, topic)
+    started = time.perf_counter()
+    try:
+        while offsets.total() < total:
+            if time.perf_counter() - started > timeout_s:
+                raise TimeoutError(f"offsets did not reach {total:,} within {timeout_s:.0f} s")
+            if process.poll() is not None:
+                raise RuntimeError(f"the monitor exited with {process.returncode}; see its log")
+            time.sleep(0.5)
+    finally:
+        offsets.close()
+    return time.perf_counter() - started
+
+
+def measure(topic: str, total: int, parallelism: int, timeout_s: float) -> list[list[object]]:
+    run = kafka_tools.run_id()
+    alerts = f"bench-mon-{run}-alerts"
+    kafka_tools.create_topics([alerts, f"{alerts}-dlq"], [1, 1])
+    flags, checkpoints = kafka_tools.monitor_flags(run, topic, alerts, "exactly-once", parallelism)
+    process = kafka_tools.start_monitor(flags, f"state-size-{run}")
+    try:
+        elapsed = _wait_until_committed(f"bench-{run}", topic, total, process, timeout_s)
+        rss = process_group_rss(process.pid)
+        # The checkpoint that committed the last offset is the newest one now.
+        newest = newest_checkpoint(checkpoints)
+        if newest is None:
+            raise RuntimeError(f"no complete checkpoint under {checkpoints}")
+        size, whole = folder_bytes(newest), folder_bytes(checkpoints)
+    finally:
+        kafka_tools.stop_monitor(process)
+        kafka_tools.delete_topics([alerts, f"{alerts}-dlq"])
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    return [
+        ["devices (distinct, one event each)", f"{total:,}", ""],
+        ["launch until all offsets committed", f"{elapsed:.1f} s", ""],
+        [f"newest checkpoint ({newest.name}), all operators", f"{size:,} B", ""],
+        ["checkpoint bytes per device", f"{size / total:.1f}", f"<= {TARGET_BYTES}"],
+        ["checkpoint folder incl. shared/ and older chk-*", f"{whole:,} B", ""],
+        ["resident memory, monitor + JVM (upper bound)", f"{rss / 2**20:,.0f} MiB", ""],
+        ["resident bytes per device (upper bound)", f"{rss / total:,.0f}", ""],
+    ]
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--parallelism", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.BOOTSTRAP}")
+    topic = f"bench-mon-{kafka_tools.run_id()}-events"
+    kafka_tools.create_topics([topic], [3])
+    try:
+        total = kafka_tools.preload(topic, args.devices, args.devices, failure_probability=0)
+        load = wait_for_quiet_machine()
+        rows = measure(topic, total, args.parallelism, args.timeout)
+    finally:
+        kafka_tools.delete_topics([topic])
+    rows.append(["load average before / after", f"{load:.2f} / {load_average():.2f}", ""])
+    print_table(
+        "State per device, hashmap state backend (the default), full checkpoints",
+        ["", "measured", "target"],
+        rows,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
