@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,9 +88,22 @@ def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> dict[st
 
 
 @pytest.fixture
-def fresh_topic(kafka_admin: AdminClient) -> Iterator[str]:
+def topic_factory(kafka_admin: AdminClient) -> Iterator[Callable[[str, int], str]]:
+    """Makes topics of the test's own (`prefix-<random>`), deleted after the test."""
+    made: list[str] = []
+
+    def make(prefix: str, partitions: int) -> str:
+        name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+        ensure_topics(kafka_admin, {name: partitions})
+        made.append(name)
+        return name
+
+    yield make
+    if made:
+        kafka_admin.delete_topics(made, operation_timeout=30)
+
+
+@pytest.fixture
+def fresh_topic(topic_factory: Callable[[str, int], str]) -> str:
     """A topic of its own for one test (3 partitions), deleted afterwards."""
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    ensure_topics(kafka_admin, {name: 3})
-    yield name
-    kafka_admin.delete_topics([name], operation_timeout=30)
+    return topic_factory("test", 3)

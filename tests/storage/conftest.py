@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from tests.storage.store import AlertStore, apply_schema, init_roles
-from testsupport.kafka import ensure_topics
 
 WRITER_PASSWORD = "writer-secret-1"
 READER_PASSWORD = "reader-secret-2"
@@ -29,9 +26,6 @@ def alert_store(postgres_database: str) -> AlertStore:
 
 
 @pytest.fixture
-def alerts_topic(kafka_admin: AdminClient) -> Iterator[str]:
+def alerts_topic(topic_factory: Callable[[str, int], str]) -> str:
     """A one-partition topic like `alerts`, of this test's own."""
-    name = f"alerts-store-test-{uuid.uuid4().hex[:12]}"
-    ensure_topics(kafka_admin, {name: 1})
-    yield name
-    kafka_admin.delete_topics([name], operation_timeout=30)
+    return topic_factory("alerts-store-test", 1)

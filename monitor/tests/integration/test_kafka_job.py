@@ -22,6 +22,8 @@ from monitor.tests.reference_model import expected_alerts
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 S = 1000
+# Short enough for a live test to see alerts within seconds.
+LIVE_TIMING = {"check_interval": "5s", "inactivity_timeout": "10s", "idle_timeout": "5s"}
 
 
 def aligned_base(hours_ago: int) -> int:
@@ -87,14 +89,7 @@ def test_a_backlog_gives_exactly_the_expected_alerts_and_bad_events_go_to_the_dl
 def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
     kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
 ) -> None:
-    args = monitor_args(
-        kafka_test_topics,
-        kafka_bootstrap,
-        tmp_path / "chk",
-        check_interval="5s",
-        inactivity_timeout="10s",
-        idle_timeout="5s",
-    )
+    args = monitor_args(kafka_test_topics, kafka_bootstrap, tmp_path / "chk", **LIVE_TIMING)
     devices = [f"device-{n}" for n in range(5)]
     with running_monitor(args, tmp_path / "monitor.log"):
         time.sleep(15)  # let the job start before the fleet reports
@@ -121,14 +116,7 @@ def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
 def test_an_idle_partition_does_not_hold_back_the_others(
     kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
 ) -> None:
-    args = monitor_args(
-        kafka_test_topics,
-        kafka_bootstrap,
-        tmp_path / "chk",
-        check_interval="5s",
-        inactivity_timeout="10s",
-        idle_timeout="5s",
-    )
+    args = monitor_args(kafka_test_topics, kafka_bootstrap, tmp_path / "chk", **LIVE_TIMING)
     topic = kafka_test_topics["events"]
     with running_monitor(args, tmp_path / "monitor.log"):
         time.sleep(15)
