@@ -228,8 +228,13 @@ def run(
     )
     _configure_logging()
     from iot_monitor.job import run_job  # starts a JVM: only once the flags are good
+    from iot_monitor.preflight import PreflightError
 
-    run_job(settings)
+    try:
+        run_job(settings)
+    except PreflightError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
 
 
 @app.command()

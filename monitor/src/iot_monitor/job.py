@@ -8,6 +8,7 @@ from pyflink.table import StreamTableEnvironment
 
 from iot_monitor.flink_env import streaming_environment
 from iot_monitor.pipeline import build_alert_streams
+from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import (
     alerts_sink_table,
@@ -52,6 +53,7 @@ def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -
 
 
 def run_job(settings: MonitorSettings) -> None:
+    check_kafka(settings)
     env, t_env = streaming_environment(settings)
     attach_kafka_job(t_env, settings)
     log.info(
