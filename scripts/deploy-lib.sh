@@ -82,7 +82,7 @@ helm_install() {
   run helm upgrade --install "$chart" "$charts/$chart" \
     --namespace "$namespace" \
     --values "$charts/$chart/values-$env_name.yaml" \
-    --wait --timeout "$wait_timeout" "$@"
+    --wait --wait-for-jobs --timeout "$wait_timeout" "$@"
 }
 
 helm_uninstall() {
