@@ -18,15 +18,26 @@ def _local_path(uri: str) -> Path | None:
     return None
 
 
+def newest_checkpoint(uri: str) -> str | None:
+    """The newest complete checkpoint or savepoint below a local folder, if any."""
+    path = _local_path(uri)
+    if path is None or not path.is_dir():
+        return None
+    candidates = [meta.parent for meta in path.glob("**/chk-*/_metadata")]
+    candidates += [meta.parent for meta in path.glob("**/savepoint-*/_metadata")]
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda folder: (folder / "_metadata").stat().st_mtime)
+    return newest.as_uri()
+
+
 def resolve_restore_path(uri: str) -> str:
     """`uri` itself when it is a savepoint/checkpoint or a remote location; for a local
     folder of checkpoints, the newest complete one in it."""
     path = _local_path(uri)
     if path is None or (path / "_metadata").is_file():
         return uri
-    candidates = [meta.parent for meta in path.glob("**/chk-*/_metadata")]
-    candidates += [meta.parent for meta in path.glob("**/savepoint-*/_metadata")]
-    if not candidates:
+    newest = newest_checkpoint(uri)
+    if newest is None:
         raise NoCheckpointError(f"no checkpoint or savepoint (a _metadata file) under {uri}")
-    newest = max(candidates, key=lambda folder: (folder / "_metadata").stat().st_mtime)
-    return newest.as_uri()
+    return newest

@@ -96,6 +96,14 @@ RestoreFrom = Annotated[
         "Resume from this savepoint or checkpoint; a checkpoint folder resumes from its newest.",
     ),
 ]
+ResumeLatest = Annotated[
+    bool,
+    _option(
+        "--resume-latest",
+        "On start, resume from the newest checkpoint in --checkpoint.dir when there is one "
+        "(a local folder); start fresh otherwise. For restarts without a cluster's HA.",
+    ),
+]
 Unit = Annotated[TimeUnit, _option("--time-unit", "Unit of the events' time field.")]
 CheckInterval = Annotated[
     str, _option("--check-interval", "Checks run at every multiple of this since the epoch.")
@@ -194,6 +202,7 @@ def run(
     transactional_id_prefix: TransactionalIdPrefix = "iot-monitor",
     transaction_timeout: TransactionTimeout = "10m",
     restore_from: RestoreFrom = None,
+    resume_latest: ResumeLatest = False,
     time_unit: Unit = TimeUnit.SECONDS,
     check_interval: CheckInterval = "30s",
     inactivity_timeout: InactivityTimeout = "60s",
@@ -218,6 +227,7 @@ def run(
         transactional_id_prefix=transactional_id_prefix,
         transaction_timeout_ms=transaction_timeout,
         restore_from=restore_from,
+        resume_latest=resume_latest,
         time_unit=time_unit,
         check_interval_ms=check_interval,
         inactivity_timeout_ms=inactivity_timeout,

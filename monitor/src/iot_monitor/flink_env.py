@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import site
 import sys
@@ -12,9 +13,10 @@ from pyflink.common import Configuration
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import StreamTableEnvironment
 
-from iot_monitor.checkpoints import resolve_restore_path
+from iot_monitor.checkpoints import newest_checkpoint, resolve_restore_path
 from iot_monitor.settings import MonitorSettings
 
+log = logging.getLogger(__name__)
 JAR_CACHE = Path(os.environ.get("IOT_JAR_CACHE", Path.home() / ".cache/iot-monitor/jars"))
 
 
@@ -84,11 +86,25 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     config.set_string("execution.checkpointing.num-retained", "3")
     config.set_string("restart-strategy.type", "exponential-delay")
     config.set_string("table.exec.source.idle-timeout", f"{settings.idle_timeout_ms} ms")
-    if settings.restore_from:
-        config.set_string(
-            "execution.state-recovery.path", resolve_restore_path(settings.restore_from)
-        )
+    restore = restore_path(settings)
+    if restore:
+        config.set_string("execution.state-recovery.path", restore)
     return _table_environment(config)
+
+
+def restore_path(settings: MonitorSettings) -> str | None:
+    path: str | None
+    if settings.restore_from:
+        path = resolve_restore_path(settings.restore_from)
+    elif settings.resume_latest:
+        path = newest_checkpoint(settings.checkpoint_dir)
+        if path is None:
+            log.info("no checkpoint in %s yet: starting fresh", settings.checkpoint_dir)
+    else:
+        return None
+    if path:
+        log.info("resuming from %s", path)
+    return path
 
 
 def _table_environment(config: Configuration) -> Environments:

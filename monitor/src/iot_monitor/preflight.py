@@ -19,6 +19,8 @@ class PreflightError(RuntimeError):
 def check_kafka(settings: MonitorSettings, timeout_s: float = 15) -> None:
     config: dict[str, str | int | float | bool] = {
         "bootstrap.servers": settings.kafka_bootstrap_servers,
+        # the one-line error below says it all; no librdkafka connection log
+        "log_level": 0,
         **settings.kafka_properties,
     }
     try:

@@ -41,6 +41,7 @@ class MonitorSettings(BaseModel):
     transactional_id_prefix: str = Field("iot-monitor", min_length=1)
     transaction_timeout_ms: Positive = 10 * 60_000
     restore_from: str | None = None
+    resume_latest: bool = False
     time_unit: TimeUnit = TimeUnit.SECONDS
     check_interval_ms: Positive = 30_000
     inactivity_timeout_ms: NonNegative = 60_000

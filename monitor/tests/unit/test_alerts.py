@@ -66,3 +66,15 @@ def test_the_watch_board_counts_alerts_per_device() -> None:
     assert board.devices["d1"].alerts == 2
     assert board.devices["d1"].last_check_ms == 1_120_000
     assert board.table().row_count == 2
+
+
+def test_resume_latest_finds_the_newest_checkpoint_or_starts_fresh(tmp_path: Path) -> None:
+    from iot_monitor.flink_env import restore_path
+    from iot_monitor.settings import MonitorSettings
+
+    settings = MonitorSettings(checkpoint_dir=tmp_path.as_uri(), resume_latest=True)
+    assert restore_path(settings) is None  # nothing yet: a fresh start, not an error
+    (tmp_path / "job/chk-4").mkdir(parents=True)
+    (tmp_path / "job/chk-4/_metadata").write_text("x")
+    assert restore_path(settings) == (tmp_path / "job/chk-4").as_uri()
+    assert restore_path(MonitorSettings(checkpoint_dir=tmp_path.as_uri())) is None
