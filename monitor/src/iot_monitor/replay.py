@@ -12,6 +12,7 @@ import logging
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -79,12 +80,8 @@ def replay_file(source: Path, settings: MonitorSettings, out: TextIO = sys.stdou
         )
         if screened.newest_event_ms is None:
             return 0
-        rules = AlertRules(
-            check_interval_ms=settings.check_interval_ms,
-            inactivity_timeout_ms=settings.inactivity_timeout_ms,
-            device_expiry_ms=settings.device_expiry_ms,
-            last_check_ms=last_check(screened.newest_event_ms, settings.check_interval_ms),
-        )
+        last = last_check(screened.newest_event_ms, settings.check_interval_ms)
+        rules = replace(settings.rules, last_check_ms=last)
         alerts = run_replay(good_path, settings, rules)
     for check_ms, device_id, latest_ms in alerts:
         out.write(replay_line(check_ms, device_id, latest_ms, settings.time_unit) + "\n")

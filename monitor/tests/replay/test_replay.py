@@ -7,11 +7,11 @@ import json
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from iot_monitor.replay import last_check, run_replay, screen_file
-from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.timeunit import TimeUnit
 
@@ -32,13 +32,8 @@ def write_events(path: Path, events: list[tuple[str, int]], unit: TimeUnit) -> P
 
 def replay(path: Path, settings: MonitorSettings) -> list[tuple[int, str, int]]:
     newest = max(json.loads(line)["time"] for line in path.read_text().splitlines())
-    rules = AlertRules(
-        check_interval_ms=settings.check_interval_ms,
-        inactivity_timeout_ms=settings.inactivity_timeout_ms,
-        device_expiry_ms=settings.device_expiry_ms,
-        last_check_ms=last_check(settings.time_unit.to_ms(newest), settings.check_interval_ms),
-    )
-    return run_replay(path, settings, rules)
+    last = last_check(settings.time_unit.to_ms(newest), settings.check_interval_ms)
+    return run_replay(path, settings, replace(settings.rules, last_check_ms=last))
 
 
 def scenario() -> list[tuple[str, int]]:
