@@ -8,21 +8,13 @@ set -euo pipefail
 cert_manager_version="${CERT_MANAGER_VERSION:-v1.19.1}"
 flink_operator_version="${FLINK_OPERATOR_VERSION:-1.14.0}"
 operator_namespace="${FLINK_OPERATOR_NAMESPACE:-flink-operator}"
-dry_run=0
+# shellcheck source=scripts/deploy-lib.sh
+source "$(dirname "$0")/deploy-lib.sh"
 case "${1:-}" in
   --dry-run) dry_run=1 ;;
   "") ;;
   *) echo "usage: $(basename "$0") [--dry-run]" >&2; exit 2 ;;
 esac
-
-run() {
-  if (( dry_run )); then
-    printf '%q ' "$@" | sed 's/ $//'
-    echo
-  else
-    "$@"
-  fi
-}
 
 if (( ! dry_run )); then
   command -v helm >/dev/null || { echo "error: helm not found (scripts/install-deploy-tools.sh)" >&2; exit 1; }
