@@ -96,10 +96,10 @@ def _run(args: argparse.Namespace, events: str, alerts: str) -> tuple[list[Any],
                 stopped = fleet.stop_devices(args.stop)
             fleet.send_due()
             for message in reader.consume(num_messages=1000, timeout=0.1):
-                if message.error():
+                if message.error() or message.value() is None:
                     continue
                 seen_at_ms = time.time() * 1000
-                body = json.loads(message.value())
+                body = json.loads(message.value() or b"{}")
                 seen.append((body["device-id"], message.timestamp()[1], seen_at_ms))
     finally:
         fleet.close()
