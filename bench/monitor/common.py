@@ -18,13 +18,21 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python")
-CACHE = Path(os.environ.get("BENCH_CACHE", REPO / ".local" / "bench"))
-YARDSTICK = Path(os.environ.get("YARDSTICK_DIR", REPO.parent / "shared" / "yardstick"))
 # Event files get a fixed start so that the same flags always give the same file.
 FILE_START_TIME = 1_700_000_000
 
 # Wide enough for the tables when the output is not a terminal.
 console = Console(width=120)
+
+
+def cache_dir() -> Path:
+    """Event files, compiled classes, logs and checkpoints (BENCH_CACHE)."""
+    return Path(os.environ.get("BENCH_CACHE", REPO / ".local" / "bench"))
+
+
+def yardstick_dir() -> Path:
+    """The Java yardstick and its generator (YARDSTICK_DIR)."""
+    return Path(os.environ.get("YARDSTICK_DIR", REPO.parent / "shared" / "yardstick"))
 
 
 def load_average() -> float:
@@ -76,10 +84,10 @@ def generated_file(events_per_device_s: float, devices: int, duration_s: int) ->
     parameters. Each device reports every `events_per_device_s` seconds."""
     rate = devices / events_per_device_s
     name = f"events-{devices}dev-{int(rate)}per_s-{duration_s}s.jsonl"
-    path = CACHE / name
+    path = cache_dir() / name
     if path.is_file():
         return path
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache_dir().mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     command = [
         str(VENV_BIN / "iot-event-generator"),
@@ -100,15 +108,15 @@ def generated_file(events_per_device_s: float, devices: int, duration_s: int) ->
 
 def yardstick_file(events: int, devices: int) -> Path:
     """The same kind of file from the yardstick's own generator (100 silent devices)."""
-    path = CACHE / f"yardstick-{events}ev-{devices}dev.jsonl"
+    path = cache_dir() / f"yardstick-{events}ev-{devices}dev.jsonl"
     if path.is_file():
         return path
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache_dir().mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     silent = min(100, devices // 10)
     console.print(f"generating {path.name} with the yardstick's gen.py ...")
     subprocess.run(
-        [sys.executable, str(YARDSTICK / "gen.py"), str(events), str(devices), str(silent),
+        [sys.executable, str(yardstick_dir() / "gen.py"), str(events), str(devices), str(silent),
          str(max(1, devices // 10)), str(partial)],
         check=True,
     )  # fmt: skip

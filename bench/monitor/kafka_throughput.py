@@ -41,7 +41,7 @@ def raw_consume_rate(topic: str, total: int) -> float:
     """Events/s of one confluent-kafka consumer reading the whole topic."""
     consumer = Consumer(
         {
-            "bootstrap.servers": kafka_tools.BOOTSTRAP,
+            "bootstrap.servers": kafka_tools.bootstrap(),
             "group.id": f"bench-ceiling-{kafka_tools.run_id()}",
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
@@ -111,7 +111,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.BOOTSTRAP}")
+    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
     topic = f"bench-mon-{kafka_tools.run_id()}-events"
     kafka_tools.create_topics([topic], [3])
     try:

@@ -14,9 +14,11 @@ from pathlib import Path
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench.monitor.common import CACHE, VENV_BIN, console
+from bench.monitor.common import VENV_BIN, cache_dir, console
 
-BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
+
+def bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
 
 
 def run_id() -> str:
@@ -24,7 +26,7 @@ def run_id() -> str:
 
 
 def create_topics(names: Sequence[str], partitions: Sequence[int]) -> None:
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    admin = AdminClient({"bootstrap.servers": bootstrap()})
     topics = [NewTopic(name, count, 1) for name, count in zip(names, partitions, strict=True)]
     for future in admin.create_topics(topics).values():
         future.result()
@@ -44,7 +46,7 @@ def create_topics(names: Sequence[str], partitions: Sequence[int]) -> None:
 
 
 def delete_topics(names: Sequence[str]) -> None:
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    admin = AdminClient({"bootstrap.servers": bootstrap()})
     for future in admin.delete_topics(list(names)).values():
         try:
             future.result()
@@ -58,7 +60,7 @@ def _partitions(consumer: Consumer, topic: str) -> list[TopicPartition]:
 
 
 def end_offset_total(topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "bench-offsets"})
+    consumer = Consumer({"bootstrap.servers": bootstrap(), "group.id": "bench-offsets"})
     try:
         return sum(
             consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in _partitions(consumer, topic)
@@ -71,7 +73,7 @@ class CommittedOffsets:
     """Reads a consumer group's committed offsets without joining the group."""
 
     def __init__(self, group: str, topic: str) -> None:
-        self.consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group})
+        self.consumer = Consumer({"bootstrap.servers": bootstrap(), "group.id": group})
         self.partitions = _partitions(self.consumer, topic)
 
     def total(self) -> int:
@@ -88,7 +90,7 @@ def preload(topic: str, devices: int, events: int, failure_probability: float = 
     rate = devices / 10
     command = [
         str(VENV_BIN / "iot-event-generator"),
-        "--kafka.bootstrap.servers", BOOTSTRAP,
+        "--kafka.bootstrap.servers", bootstrap(),
         "--topic", topic,
         "--no-sleep", "--quiet",
         "--num.devices", str(devices),
@@ -104,7 +106,7 @@ def preload(topic: str, devices: int, events: int, failure_probability: float = 
 def start_monitor(flags: Sequence[str], log_name: str) -> subprocess.Popen[bytes]:
     """`iot-monitor run FLAGS` in a process group of its own (it starts a JVM as its
     child), logging to .local/bench/logs/."""
-    logs = CACHE / "logs"
+    logs = cache_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / f"{log_name}.log").open("wb") as log:
         return subprocess.Popen(
@@ -130,9 +132,9 @@ def stop_monitor(process: subprocess.Popen[bytes]) -> None:
 def monitor_flags(
     run: str, events_topic: str, alerts_topic: str, delivery: str, parallelism: int
 ) -> tuple[list[str], Path]:
-    checkpoints = CACHE / "checkpoints" / run
+    checkpoints = cache_dir() / "checkpoints" / run
     flags = [
-        "--kafka.bootstrap.servers", BOOTSTRAP,
+        "--kafka.bootstrap.servers", bootstrap(),
         "--events.topic", events_topic,
         "--alerts.topic", alerts_topic,
         "--dlq.topic", f"{alerts_topic}-dlq",

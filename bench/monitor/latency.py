@@ -40,7 +40,7 @@ class LiveFleet:
 
     def __init__(self, topic: str, devices: int) -> None:
         self.topic = topic
-        self.producer = Producer({"bootstrap.servers": kafka_tools.BOOTSTRAP, "linger.ms": 5})
+        self.producer = Producer({"bootstrap.servers": kafka_tools.bootstrap(), "linger.ms": 5})
         self.live = [f"lat-{number:04d}" for number in range(devices)]
         self.sent = 0
         self.next_second = int(time.time()) + 1
@@ -69,7 +69,7 @@ class LiveFleet:
 def committed_alert_reader(topic: str) -> Consumer:
     consumer = Consumer(
         {
-            "bootstrap.servers": kafka_tools.BOOTSTRAP,
+            "bootstrap.servers": kafka_tools.bootstrap(),
             "group.id": f"bench-latency-{kafka_tools.run_id()}",
             "isolation.level": "read_committed",
             "enable.auto.commit": False,
@@ -123,7 +123,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.BOOTSTRAP}")
+    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
     prefix = f"bench-mon-{kafka_tools.run_id()}"
     topics = [f"{prefix}-events", f"{prefix}-alerts", f"{prefix}-alerts-dlq"]
     kafka_tools.create_topics(topics, [3, 1, 1])

@@ -27,7 +27,6 @@ from bench.monitor import yardstick
 from bench.monitor.common import (
     PYTHON,
     REPO,
-    YARDSTICK,
     console,
     count_lines,
     generated_file,
@@ -35,6 +34,7 @@ from bench.monitor.common import (
     print_table,
     rate,
     wait_for_quiet_machine,
+    yardstick_dir,
     yardstick_file,
 )
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_java:
         console.print("Java yardstick: skipped (--no-java)")
     elif not yardstick.available():
-        console.print(f"Java yardstick: skipped, {YARDSTICK} is absent")
+        console.print(f"Java yardstick: skipped, {yardstick_dir()} is absent")
     else:
         load = wait_for_quiet_machine()
         java = yardstick.run(path, args.parallelism)

@@ -117,7 +117,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.BOOTSTRAP}")
+    console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
     topic = f"bench-mon-{kafka_tools.run_id()}-events"
     kafka_tools.create_topics([topic], [3])
     try:

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
-from bench.monitor.common import CACHE, YARDSTICK
+from bench.monitor.common import cache_dir, yardstick_dir
 
 _ALERT = re.compile(r'"device-id": "([^"]*)", "latest-event-time": (\d+)')
 _NET_RUNTIME = re.compile(r"net_runtime_s=([\d.]+)")
@@ -44,12 +44,12 @@ def _jvm_flags() -> list[str]:
 
 
 def available() -> bool:
-    return (YARDSTICK / "InactivityJob.java").is_file()
+    return (yardstick_dir() / "InactivityJob.java").is_file()
 
 
 def compiled_classes() -> Path:
-    source = YARDSTICK / "InactivityJob.java"
-    classes = CACHE / "yardstick-classes"
+    source = yardstick_dir() / "InactivityJob.java"
+    classes = cache_dir() / "yardstick-classes"
     marker = classes / "InactivityJob.class"
     if marker.is_file() and marker.stat().st_mtime >= source.stat().st_mtime:
         return classes
