@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         load = wait_for_quiet_machine()
         java = yardstick.run(path, args.parallelism)
-        rows.append(_row("Java yardstick", load, events, java.wall_s, java.net_runtime_s, java))
+        rows.append(_java_row(load, events, java))
     load = wait_for_quiet_machine()
     wall_s, timings, monitor_alerts = run_monitor(path, args.parallelism)
     net_s = timings["net_runtime_s"]
@@ -120,13 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _row(
-    name: str, load: float, events: int, wall_s: float, net_s: float | None, run: yardstick.JavaRun
-) -> list[object]:
+def _java_row(load: float, events: int, java: yardstick.JavaRun) -> list[object]:
+    net_s = java.net_runtime_s
     net = f"{net_s:.1f}" if net_s is not None else "-"
-    alerts = sum(run.alerts.values())
-    return [name, f"{load:.2f}", f"{wall_s:.1f}", rate(events, wall_s), net, rate(events, net_s),
-            alerts]  # fmt: skip
+    return ["Java yardstick", f"{load:.2f}", f"{java.wall_s:.1f}", rate(events, java.wall_s),
+            net, rate(events, net_s), sum(java.alerts.values())]  # fmt: skip
 
 
 def _print_phases(timings: dict[str, Any]) -> None:
