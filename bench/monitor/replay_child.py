@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -24,7 +25,6 @@ def _timed_replay(source: Path, alerts_out: Path, parallelism: int) -> dict[str,
     from iot_monitor.flink_env import bounded_environment
     from iot_monitor.pipeline import build_alert_streams
     from iot_monitor.replay import last_check, screen_file
-    from iot_monitor.rules import AlertRules
     from iot_monitor.tables import file_events_table
     from pyflink.datastream.data_stream import CloseableIterator
 
@@ -37,12 +37,8 @@ def _timed_replay(source: Path, alerts_out: Path, parallelism: int) -> dict[str,
         screened_at = time.perf_counter()
         if screened.newest_event_ms is None:
             raise SystemExit(f"{source}: no usable event")
-        rules = AlertRules(
-            check_interval_ms=settings.check_interval_ms,
-            inactivity_timeout_ms=settings.inactivity_timeout_ms,
-            device_expiry_ms=settings.device_expiry_ms,
-            last_check_ms=last_check(screened.newest_event_ms, settings.check_interval_ms),
-        )
+        last = last_check(screened.newest_event_ms, settings.check_interval_ms)
+        rules = replace(settings.rules, last_check_ms=last)
         # Starts the JVM (the gateway) as well: the monitor's replay does the same here.
         env, t_env = bounded_environment(settings)
         environment_at = time.perf_counter()
