@@ -67,7 +67,10 @@ java_run() {
 }
 
 start_docker() {
-  docker compose -f "$root/docker-compose.yaml" up -d --wait kafka kafka-init
+  # The topic-creating init service exits when done, which `up --wait` may take
+  # for a failure: wait for the broker, then run the init to completion.
+  docker compose -f "$root/docker-compose.yaml" up -d --wait kafka
+  docker compose -f "$root/docker-compose.yaml" run --rm kafka-init
 }
 
 start() {
