@@ -112,10 +112,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
-    topic = f"bench-mon-{kafka_tools.run_id()}-events"
-    kafka_tools.create_topics([topic], [3])
-    try:
-        total = kafka_tools.preload(topic, args.devices, args.events)
+    with kafka_tools.preloaded_topic(args.devices, args.events, 0.01) as (topic, total):
         console.print(f"preloaded {total:,} events from {args.devices:,} devices into {topic}")
         rows: list[list[object]] = []
         load = wait_for_quiet_machine()
@@ -126,8 +123,6 @@ def main(argv: list[str] | None = None) -> int:
             result = measure_monitor(topic, total, mode, args.parallelism, args.timeout)
             rows.append(_row(f"monitor, {mode}", load, total, result, ceiling))
             console.print(f"{mode}: committed offsets (s, events): {result.samples}")
-    finally:
-        kafka_tools.delete_topics([topic])
     print_table(
         f"Kafka to Kafka, {total:,} events, parallelism {args.parallelism}",
         ["reader", "load", "launch to all committed s", "events/s", "of the ceiling"],

@@ -8,13 +8,15 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from bench.monitor.common import VENV_BIN, cache_dir, console
+from testsupport.kafka import ensure_topics
 
 
 def bootstrap() -> str:
@@ -26,23 +28,23 @@ def run_id() -> str:
 
 
 def create_topics(names: Sequence[str], partitions: Sequence[int]) -> None:
+    """Create the topics and wait until every partition has a leader."""
     admin = AdminClient({"bootstrap.servers": bootstrap()})
-    topics = [NewTopic(name, count, 1) for name, count in zip(names, partitions, strict=True)]
-    for future in admin.create_topics(topics).values():
-        future.result()
-    # A new topic's partitions need a leader before they take records.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        metadata = admin.list_topics(timeout=10).topics
-        if all(
-            name in metadata
-            and metadata[name].partitions
-            and all(p.leader >= 0 for p in metadata[name].partitions.values())
-            for name in names
-        ):
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"topics {names} got no leaders within 30 s")
+    ensure_topics(admin, dict(zip(names, partitions, strict=True)))
+
+
+@contextmanager
+def preloaded_topic(
+    devices: int, events: int, failure_probability: float
+) -> Iterator[tuple[str, int]]:
+    """A 3-partition events topic of the run's own with a simulated fleet in it
+    (its name and record count), deleted afterwards."""
+    topic = f"bench-mon-{run_id()}-events"
+    create_topics([topic], [3])
+    try:
+        yield topic, preload(topic, devices, events, failure_probability)
+    finally:
+        delete_topics([topic])
 
 
 def delete_topics(names: Sequence[str]) -> None:

@@ -118,14 +118,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
-    topic = f"bench-mon-{kafka_tools.run_id()}-events"
-    kafka_tools.create_topics([topic], [3])
-    try:
-        total = kafka_tools.preload(topic, args.devices, args.devices, failure_probability=0)
+    with kafka_tools.preloaded_topic(args.devices, args.devices, 0) as (topic, total):
         load = wait_for_quiet_machine()
         rows = measure(topic, total, args.devices, args.parallelism, args.timeout)
-    finally:
-        kafka_tools.delete_topics([topic])
     rows.append(["load average before / after", f"{load:.2f} / {load_average():.2f}", ""])
     print_table(
         "State per device, hashmap state backend (the default), full checkpoints",
