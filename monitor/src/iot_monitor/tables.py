@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from iot_monitor.settings import MonitorSettings, starting_timestamp_ms
 from iot_monitor.timeunit import TimeUnit
-
-# Seconds at or above this are milliseconds by mistake (see validation.py); such a
-# value must not reach the watermark.
-_SECONDS_LIMIT = 100_000_000_000
+from iot_monitor.validation import SECONDS_THAT_LOOK_LIKE_MS
 
 
 def _quote(value: str) -> str:
@@ -25,10 +22,12 @@ def _with(options: dict[str, str]) -> str:
 
 
 def event_time_ms_sql(payload: str, unit: TimeUnit) -> str:
-    """The `time` field in ms, NULL when it is not a positive number of the unit."""
+    """The `time` field in ms, NULL when it is not a positive number of the unit (or,
+    in seconds, one the validation takes for milliseconds: it must not reach the
+    watermark)."""
     number = f"TRY_CAST(JSON_VALUE(CAST({payload} AS STRING), '$[''time'']') AS DOUBLE)"
     scaled = f"CAST({number} * {unit.ms_per_unit} AS BIGINT)"
-    upper = f" AND {number} < {_SECONDS_LIMIT}" if unit is TimeUnit.SECONDS else ""
+    upper = f" AND {number} < {SECONDS_THAT_LOOK_LIKE_MS}" if unit is TimeUnit.SECONDS else ""
     return f"CASE WHEN {number} > 0{upper} THEN {scaled} END"
 
 

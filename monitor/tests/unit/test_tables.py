@@ -8,6 +8,7 @@ from iot_monitor.tables import (
     wall_clock_ticks_table,
 )
 from iot_monitor.timeunit import TimeUnit
+from iot_monitor.validation import SECONDS_THAT_LOOK_LIKE_MS
 
 
 def test_intervals_do_not_overflow_past_a_hundred_seconds() -> None:
@@ -23,6 +24,8 @@ def test_the_events_table_reads_per_partition_with_a_bounded_watermark() -> None
     assert "'properties.auto.offset.reset' = 'earliest'" in ddl
     assert "METADATA FROM 'offset'" in ddl
     assert "kafka_timestamp + INTERVAL '0 00:05:00.000'" in ddl
+    # the watermark ignores exactly what validation rejects as milliseconds-in-seconds
+    assert f"< {SECONDS_THAT_LOOK_LIKE_MS}" in ddl
 
 
 def test_milliseconds_are_not_scaled() -> None:
