@@ -10,8 +10,15 @@ from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_chec
 
 
 def run_rules(
-    events: Sequence[tuple[str, int]], rules: AlertRules, out_of_orderness: int
+    events: Sequence[tuple[str, int]],
+    rules: AlertRules,
+    out_of_orderness: int,
+    *,
+    timers_wait_for_the_watermark: bool = False,
 ) -> list[tuple[int, str, int]]:
+    """With `timers_wait_for_the_watermark`, a timer set at or before the current
+    watermark (a late event's) fires when the watermark next moves, as in Flink;
+    without, at once."""
     states: dict[str, DeviceState] = {}
     timers: list[tuple[int, str]] = []
     alerts: list[tuple[int, str, int]] = []
@@ -32,6 +39,7 @@ def run_rules(
                 heapq.heappush(timers, (outcome.state.next_check_ms, device))
 
     newest = None
+    watermark = None
     for device, time_ms in events:
         before = states.get(device)
         after = on_event(before, time_ms, rules)
@@ -39,6 +47,9 @@ def run_rules(
         if before is None:
             heapq.heappush(timers, (after.next_check_ms, device))
         newest = time_ms if newest is None else max(newest, time_ms)
-        fire_until(newest - out_of_orderness)
+        moved = watermark is None or newest - out_of_orderness > watermark
+        watermark = newest - out_of_orderness
+        if moved or not timers_wait_for_the_watermark:
+            fire_until(watermark)
     fire_until(float("inf"))
     return sorted(alerts)

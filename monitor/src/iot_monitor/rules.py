@@ -23,7 +23,12 @@ class AlertRules:
 
 class DeviceState(NamedTuple):
     latest_event_ms: int
+    # NO_CHECK while the device is known to be sending (see `on_heard`).
     next_check_ms: int
+
+
+# Not a check instant (checks are positive multiples of the interval).
+NO_CHECK = -1
 
 
 class CheckOutcome(NamedTuple):
@@ -72,3 +77,35 @@ def on_check(state: DeviceState, check_ms: int, rules: AlertRules) -> CheckOutco
         return CheckOutcome(alert=False, state=None)
     nxt = check_ms + rules.check_interval_ms
     return CheckOutcome(alert=True, state=DeviceState(state.latest_event_ms, nxt))
+
+
+# The job does not see every event. Flink's own operators keep, per device, a session
+# of events that closes when the watermark passes its newest event plus the inactivity
+# timeout, and pass on only what changes the schedule: an event that (re)opens a
+# session while the device is quiet, an event too late for any session, and a session
+# closing. Between those the device is sending and no check is pending.
+
+
+def on_heard(state: DeviceState | None, event_ms: int) -> DeviceState:
+    """An event that opened a session: the device is sending again."""
+    latest = event_ms if state is None else max(state.latest_event_ms, event_ms)
+    return DeviceState(latest, NO_CHECK)
+
+
+def on_late_event(state: DeviceState | None, event_ms: int, rules: AlertRules) -> DeviceState:
+    """An event the watermark had already passed by the timeout: it joins no session,
+    so it only moves the latest time forward, exactly as any event does."""
+    if state is not None and state.next_check_ms == NO_CHECK:
+        return DeviceState(max(state.latest_event_ms, event_ms), NO_CHECK)
+    return on_event(state, event_ms, rules)
+
+
+def on_went_quiet(
+    state: DeviceState | None, session_latest_ms: int, rules: AlertRules
+) -> DeviceState | None:
+    """A session closed with `session_latest_ms` its newest event: unless a newer event
+    is already known, the device is quiet from then on and its first check is due.
+    None when the session is older than what the device has sent since."""
+    if state is not None and session_latest_ms < state.latest_event_ms:
+        return None
+    return DeviceState(session_latest_ms, first_alerting_check(session_latest_ms, rules))
