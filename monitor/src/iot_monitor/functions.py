@@ -11,10 +11,11 @@ from typing import Any
 from pyflink.common import Row, Types
 from pyflink.datastream import OutputTag
 from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, RuntimeContext
-from pyflink.datastream.state import ValueStateDescriptor
+from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 
 from iot_monitor.alerts import alert_body
-from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_check, on_event
+from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_check
+from iot_monitor.sessions import Change, ChangeKind, apply_change, check_to_schedule, due_changes
 from iot_monitor.timeunit import TimeUnit
 from iot_monitor.validation import Rejection, parse_event
 
@@ -39,6 +40,9 @@ DEAD_LETTERS = OutputTag("dead-letters", DEAD_LETTER_TYPE)
 # Explicit field types, not pickled bytes, so a savepoint outlives a refactor.
 DEVICE_STATE_TYPE = Types.ROW_NAMED(
     ["latest_event_ms", "next_check_ms"], [Types.LONG(), Types.LONG()]
+)
+PENDING_CHANGE_TYPE = Types.ROW_NAMED(
+    ["time_ms", "kind", "stage_ms"], [Types.LONG(), Types.STRING(), Types.LONG()]
 )
 
 
@@ -76,7 +80,8 @@ class ValidateEvents(ProcessFunction):  # type: ignore[misc]
 
 
 class DeviceSilenceCheck(KeyedProcessFunction):  # type: ignore[misc]
-    """Per device: the newest event time and one pending check (an event-time timer)."""
+    """Per device: its latest event time, at most one pending check (an event-time
+    timer), and the changes of `sessions.py` that arrived before their stage."""
 
     def __init__(self, rules: AlertRules, unit: TimeUnit) -> None:
         self.rules = rules
@@ -84,22 +89,50 @@ class DeviceSilenceCheck(KeyedProcessFunction):  # type: ignore[misc]
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.device = runtime_context.get_state(ValueStateDescriptor("device", DEVICE_STATE_TYPE))
+        self.pending = runtime_context.get_list_state(
+            ListStateDescriptor("pending-changes", PENDING_CHANGE_TYPE)
+        )
 
     def _load(self) -> DeviceState | None:
         stored = self.device.value()
         return None if stored is None else DeviceState(stored[0], stored[1])
 
-    def process_element(self, event: Row, ctx: Any) -> Iterator[Row]:
-        before = self._load()
-        after = on_event(before, event[1], self.rules)
-        if after is not before:
-            self.device.update(Row(*after))
-            if before is None:
-                ctx.timer_service().register_event_time_timer(after.next_check_ms)
+    def process_element(self, change: Row, ctx: Any) -> Iterator[Row]:
+        # (device_id, time_ms, kind, stage_ms): applied when the watermark reaches
+        # its stage, so that it is seen by exactly the checks after it happened.
+        self.pending.add(Row(change[1], change[2], change[3]))
+        ctx.timer_service().register_event_time_timer(change[3])
         yield from ()
 
-    def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Row]:
+    def _apply_due_changes(self, at_ms: int, device_id: str, ctx: Any) -> DeviceState | None:
         state = self._load()
+        stored = self.pending.get()
+        pending = [Change(device_id, row[0], ChangeKind(row[1]), row[2]) for row in stored or ()]
+        if not pending:
+            return state
+        due, later = due_changes(pending, at_ms)
+        if not due:
+            return state
+        if later:
+            self.pending.update([Row(c.time_ms, str(c.kind), c.stage_ms) for c in later])
+        else:
+            self.pending.clear()
+        changed = False
+        for change in due:
+            after = apply_change(state, change, self.rules)
+            if after is None:
+                continue
+            check = check_to_schedule(state, after)
+            if check is not None:
+                ctx.timer_service().register_event_time_timer(check)
+            state, changed = after, True
+        if changed and state is not None:
+            self.device.update(Row(*state))
+        return state
+
+    def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Row]:
+        device_id = ctx.get_current_key()
+        state = self._apply_due_changes(timestamp, device_id, ctx)
         if state is None or not is_current_check(state, timestamp):
             return
         outcome = on_check(state, timestamp, self.rules)
@@ -109,6 +142,5 @@ class DeviceSilenceCheck(KeyedProcessFunction):  # type: ignore[misc]
             self.device.update(Row(*outcome.state))
             ctx.timer_service().register_event_time_timer(outcome.state.next_check_ms)
         if outcome.alert:
-            device_id = ctx.get_current_key()
             body = alert_body(device_id, state.latest_event_ms, self.unit)
             yield Row(device_id, state.latest_event_ms, timestamp, body)

@@ -3,7 +3,9 @@ deterministic list of alerts.
 
 The file is read once in Python first: bad lines are reported with their line
 numbers (Flink's file source does not know them), the newest event time fixes the
-last check, and only the good lines go on to Flink, so no bad line can move time.
+last check, and only the good events go on to Flink, as `time-ms TAB device-id`
+lines, so no bad line can move time and Flink splits each line with two string
+functions.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from pyflink.datastream import DataStream
+from pyflink.table import StreamTableEnvironment
+
 from iot_monitor.alerts import replay_line
 from iot_monitor.flink_env import bounded_environment
-from iot_monitor.pipeline import build_alert_streams
+from iot_monitor.pipeline import alert_stream
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import file_events_table
+from iot_monitor.tables import screened_file_table
 from iot_monitor.validation import Rejection, parse_event
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,8 @@ class Screened(NamedTuple):
 
 
 def screen_file(source: Path, good: TextIO, errors: TextIO, settings: MonitorSettings) -> Screened:
-    """Copy the usable lines of `source` to `good`; report the others on `errors`."""
+    """Write the usable events of `source` to `good` as `time-ms TAB device-id` lines;
+    report the others on `errors`."""
     now_ms = int(time.time() * 1000)
     good_count = bad_count = 0
     newest: int | None = None
@@ -48,7 +54,7 @@ def screen_file(source: Path, good: TextIO, errors: TextIO, settings: MonitorSet
                 continue
             good_count += 1
             newest = result.time_ms if newest is None else max(newest, result.time_ms)
-            good.write(line.decode("utf-8") + "\n")
+            good.write(f"{result.time_ms}\t{result.device_id}\n")
     return Screened(good_count, bad_count, newest)
 
 
@@ -59,20 +65,40 @@ def last_check(newest_event_ms: int, check_interval_ms: int) -> int:
 def run_replay(
     path: Path, settings: MonitorSettings, rules: AlertRules
 ) -> list[tuple[int, str, int]]:
-    """(check ms, device id, latest event ms) of every alert, in output order."""
+    """(check ms, device id, latest event ms) of every alert of the events file
+    `path`, in output order; bad lines are reported on stderr and skipped."""
+    with tempfile.TemporaryDirectory(prefix="iot-replay-") as folder:
+        screened = Path(folder) / "events.tsv"
+        with screened.open("w", encoding="utf-8") as good:
+            screen_file(path, good, sys.stderr, settings)
+        return _run_screened(screened, settings, rules)
+
+
+def _run_screened(
+    screened: Path, settings: MonitorSettings, rules: AlertRules
+) -> list[tuple[int, str, int]]:
     _, t_env = bounded_environment(settings)
-    t_env.execute_sql(file_events_table("replay_events", str(path), settings))
-    raw = t_env.to_data_stream(t_env.sql_query("SELECT payload FROM replay_events"))
-    streams = build_alert_streams(raw, settings, rules)
-    alerts = [
-        (row[2], row[0], row[1]) for row in streams.alerts.execute_and_collect("iot-monitor-replay")
-    ]
-    return sorted(alerts)
+    alerts = replay_alert_stream(t_env, screened, settings, rules)
+    return sorted(
+        (row[2], row[0], row[1]) for row in alerts.execute_and_collect("iot-monitor-replay")
+    )
+
+
+def replay_alert_stream(
+    t_env: StreamTableEnvironment, screened: Path, settings: MonitorSettings, rules: AlertRules
+) -> DataStream:
+    """The alerts of a file written by `screen_file`."""
+    t_env.execute_sql(screened_file_table("replay_events", str(screened), settings))
+    events = t_env.sql_query(
+        "SELECT SUBSTRING(line FROM POSITION(CHR(9) IN line) + 1) AS device_id, rowtime "
+        "FROM replay_events"
+    )
+    return alert_stream(t_env, events, settings, rules)
 
 
 def replay_file(source: Path, settings: MonitorSettings, out: TextIO = sys.stdout) -> int:
     with tempfile.TemporaryDirectory(prefix="iot-replay-") as folder:
-        good_path = Path(folder) / "events.jsonl"
+        good_path = Path(folder) / "events.tsv"
         with good_path.open("w", encoding="utf-8") as good:
             screened = screen_file(source, good, sys.stderr, settings)
         log.info(
@@ -82,7 +108,7 @@ def replay_file(source: Path, settings: MonitorSettings, out: TextIO = sys.stdou
             return 0
         last = last_check(screened.newest_event_ms, settings.check_interval_ms)
         rules = replace(settings.rules, last_check_ms=last)
-        alerts = run_replay(good_path, settings, rules)
+        alerts = _run_screened(good_path, settings, rules)
     for check_ms, device_id, latest_ms in alerts:
         out.write(replay_line(check_ms, device_id, latest_ms, settings.time_unit) + "\n")
     log.info("%d alerts", len(alerts))

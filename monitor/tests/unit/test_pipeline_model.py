@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iot_monitor.rules import AlertRules
@@ -33,23 +35,34 @@ def arrivals(draw: st.DrawFn, late_steps: bool) -> list[tuple[str, int]]:
 
 
 @settings(max_examples=600, deadline=None)
-@given(events=arrivals(late_steps=False), expiry=st.sampled_from([0, 90 * S, 150 * S, 86_400 * S]))
+@given(
+    events=arrivals(late_steps=False),
+    expiry=st.sampled_from([0, 90 * S, 150 * S, 86_400 * S]),
+    seed=st.none() | st.integers(0, 2**32),
+)
 def test_the_topology_agrees_with_the_reference_model(
-    events: list[tuple[str, int]], expiry: int
+    events: list[tuple[str, int]], expiry: int, seed: int | None
 ) -> None:
     last_check = max(t for _, t in events) // (30 * S) * 30 * S
     rules = AlertRules(device_expiry_ms=expiry, last_check_ms=last_check)
-    assert run_pipeline(events, rules, 5 * S) == expected_alerts(events, expiry=expiry)
+    shuffle = None if seed is None else random.Random(seed)
+    assert run_pipeline(events, rules, 5 * S, shuffle) == expected_alerts(events, expiry=expiry)
 
 
 @settings(max_examples=600, deadline=None)
-@given(events=arrivals(late_steps=True), expiry=st.sampled_from([0, 150 * S, 86_400 * S]))
+@given(
+    events=arrivals(late_steps=True),
+    expiry=st.sampled_from([0, 150 * S, 86_400 * S]),
+    seed=st.none() | st.integers(0, 2**32),
+)
 def test_the_topology_agrees_with_the_per_event_rules_on_late_events(
-    events: list[tuple[str, int]], expiry: int
+    events: list[tuple[str, int]], expiry: int, seed: int | None
 ) -> None:
+    """`seed` interleaves the two channels at random; None keeps the replay's order."""
     last_check = max(t for _, t in events) // (30 * S) * 30 * S
     rules = AlertRules(device_expiry_ms=expiry, last_check_ms=last_check)
-    assert run_pipeline(events, rules, 5 * S) == run_rules(
+    shuffle = None if seed is None else random.Random(seed)
+    assert run_pipeline(events, rules, 5 * S, shuffle) == run_rules(
         events, rules, 5 * S, timers_wait_for_the_watermark=True
     )
 
@@ -63,10 +76,11 @@ def test_the_topology_agrees_with_the_per_event_rules_on_late_events(
 def test_other_intervals_and_timeouts(
     events: list[tuple[str, int]], interval: int, timeout: int
 ) -> None:
+    shuffle = random.Random(interval * timeout)
     last_check = max(t for _, t in events) // (interval * S) * interval * S
     rules = AlertRules(
         check_interval_ms=interval * S, inactivity_timeout_ms=timeout * S, last_check_ms=last_check
     )
-    assert run_pipeline(events, rules, 5 * S) == run_rules(
+    assert run_pipeline(events, rules, 5 * S, shuffle) == run_rules(
         events, rules, 5 * S, timers_wait_for_the_watermark=True
     )
