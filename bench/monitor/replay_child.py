@@ -23,15 +23,13 @@ def _timed_replay(source: Path, alerts_out: Path, parallelism: int) -> dict[str,
     started = time.perf_counter()
     from iot_monitor.cli import build_settings
     from iot_monitor.flink_env import bounded_environment
-    from iot_monitor.pipeline import build_alert_streams
-    from iot_monitor.replay import last_check, screen_file
-    from iot_monitor.tables import file_events_table
+    from iot_monitor.replay import last_check, replay_alert_stream, screen_file
     from pyflink.datastream.data_stream import CloseableIterator
 
     settings = build_settings(parallelism=parallelism)
     imported_at = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as folder:
-        good_path = Path(folder) / "events.jsonl"
+        good_path = Path(folder) / "events.tsv"
         with good_path.open("w", encoding="utf-8") as good:
             screened = screen_file(source, good, sys.stderr, settings)
         screened_at = time.perf_counter()
@@ -42,9 +40,7 @@ def _timed_replay(source: Path, alerts_out: Path, parallelism: int) -> dict[str,
         # Starts the JVM (the gateway) as well: the monitor's replay does the same here.
         env, t_env = bounded_environment(settings)
         environment_at = time.perf_counter()
-        t_env.execute_sql(file_events_table("replay_events", str(good_path), settings))
-        raw = t_env.to_data_stream(t_env.sql_query("SELECT payload FROM replay_events"))
-        alerts_stream = build_alert_streams(raw, settings, rules).alerts
+        alerts_stream = replay_alert_stream(t_env, good_path, settings, rules)
         collected = alerts_stream._j_data_stream.collectAsync()
         client = env.execute_async("iot-monitor-replay")
         submitted_at = time.perf_counter()

@@ -59,6 +59,9 @@ def _base_configuration(settings: MonitorSettings) -> Configuration:
     config.set_string("python.client.executable", sys.executable)
     config.set_string("table.local-time-zone", "UTC")
     config.set_string("parallelism.default", str(settings.parallelism))
+    # Flink's SQL operators hand records on without copying them: every operator
+    # here treats its input as read-only.
+    config.set_string("pipeline.object-reuse", "true")
     return config
 
 
