@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from pyflink.table import StreamTableEnvironment
+from pyflink.datastream import DataStream
+from pyflink.table import DataTypes, Schema, StreamTableEnvironment, Table
 
 from iot_monitor.flink_env import streaming_environment
-from iot_monitor.pipeline import build_alert_streams
+from iot_monitor.functions import DEAD_LETTERS, EVENT_TYPE, ValidateEvents
+from iot_monitor.pipeline import alert_stream
 from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import (
     alerts_sink_table,
     dead_letter_sink_table,
+    device_id_sql,
+    fast_path_sql,
     kafka_events_table,
     wall_clock_ticks_table,
 )
@@ -32,15 +36,10 @@ def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -
     t_env.execute_sql(wall_clock_ticks_table("wall_clock", settings))
     t_env.execute_sql(alerts_sink_table("alerts_sink", settings))
     t_env.execute_sql(dead_letter_sink_table("dead_letter_sink", settings))
-    raw = t_env.to_data_stream(
-        t_env.sql_query(
-            "SELECT payload, source_topic, source_partition, source_offset FROM events_source"
-        )
-    )
-    clock = t_env.to_data_stream(t_env.sql_query("SELECT tick FROM wall_clock"))
-    streams = build_alert_streams(raw, settings, settings.rules, clock)
-    t_env.create_temporary_view("alerts_out", t_env.from_data_stream(streams.alerts))
-    t_env.create_temporary_view("dead_letters_out", t_env.from_data_stream(streams.dead_letters))
+    events, dead_letters = kafka_events(t_env, settings)
+    alerts = alert_stream(t_env, events, settings, settings.rules)
+    t_env.create_temporary_view("alerts_out", t_env.from_data_stream(alerts))
+    t_env.create_temporary_view("dead_letters_out", t_env.from_data_stream(dead_letters))
     statements = t_env.create_statement_set()
     statements.add_insert_sql(
         "INSERT INTO alerts_sink "
@@ -50,6 +49,54 @@ def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -
         f"INSERT INTO dead_letter_sink SELECT payload, {_DEAD_LETTER_HEADERS} FROM dead_letters_out"
     )
     statements.attach_as_datastream()
+
+
+def kafka_events(
+    t_env: StreamTableEnvironment, settings: MonitorSettings
+) -> tuple[Table, DataStream]:
+    """The good events of `events_source` as (device_id, rowtime), the wall clock's
+    watermark included, and the dead letters.
+
+    A record in the canonical layout is taken apart in SQL and never reaches Python;
+    any other goes through `validation` in Python, which sends it to the dead letters
+    or back among the events (its watermarks go along, so it is never late for it)."""
+    fast = fast_path_sql("payload", settings)
+    canonical = t_env.sql_query(
+        f"SELECT {device_id_sql('CAST(payload AS STRING)')} AS device_id, rowtime "
+        f"FROM events_source WHERE {fast}"
+    )
+    others = t_env.to_data_stream(
+        t_env.sql_query(
+            "SELECT payload, source_topic, source_partition, source_offset "
+            f"FROM events_source WHERE ({fast}) IS NOT TRUE"
+        )
+    )
+    validated = (
+        others.process(
+            ValidateEvents(settings.time_unit, settings.max_future_skew_ms),
+            output_type=EVENT_TYPE,
+        )
+        .name("validate other layouts")
+        .uid("validate-events")
+    )
+    checked = t_env.from_data_stream(
+        validated,
+        Schema.new_builder()
+        .column("device_id", DataTypes.STRING())
+        .column("time_ms", DataTypes.BIGINT())
+        .column_by_expression("rowtime", "TO_TIMESTAMP_LTZ(time_ms, 3)")
+        .watermark("rowtime", "SOURCE_WATERMARK()")
+        .build(),
+    )
+    t_env.create_temporary_view("canonical_events", canonical)
+    t_env.create_temporary_view("checked_events", checked)
+    events = t_env.sql_query(
+        "SELECT device_id, rowtime FROM canonical_events "
+        "UNION ALL SELECT device_id, rowtime FROM checked_events "
+        # Never a row (see `wall_clock_ticks_table`), only the wall clock's watermark.
+        "UNION ALL SELECT device_id, rowtime FROM wall_clock WHERE device_id IS NOT NULL"
+    )
+    return events, validated.get_side_output(DEAD_LETTERS)
 
 
 def run_job(settings: MonitorSettings) -> None:

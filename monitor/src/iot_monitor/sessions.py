@@ -97,6 +97,7 @@ def apply_change(
     state: DeviceState | None, change: Change, rules: AlertRules
 ) -> DeviceState | None:
     """The device's state after `change`; None when the change tells nothing new."""
+    after: DeviceState | None
     if change.kind is ChangeKind.HEARD:
         after = on_heard(state, change.time_ms)
     elif change.kind is ChangeKind.LATE:
