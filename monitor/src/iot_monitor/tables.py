@@ -39,13 +39,6 @@ def canonical_line_regex(unit: TimeUnit) -> str:
     return _CANONICAL.format(device=MAX_DEVICE_ID_CHARS, digits=digits)
 
 
-def _string_time_ms_sql(line: str, unit: TimeUnit) -> str:
-    """`time` of a canonical line: the digits between `"time":` and the closing brace."""
-    key = f"""POSITION('"time":' IN {line})"""
-    digits = f"TRIM(SUBSTRING({line} FROM {key} + 7 FOR CHAR_LENGTH({line}) - {key} - 7))"
-    return f"TRY_CAST({digits} AS BIGINT) * {unit.ms_per_unit}"
-
-
 def device_id_sql(line: str) -> str:
     """`device-id` of a canonical line."""
     return (
@@ -54,47 +47,39 @@ def device_id_sql(line: str) -> str:
 
 
 def event_time_ms_sql(payload: str, unit: TimeUnit) -> str:
-    """The `time` field in ms, NULL when it is not a positive number of the unit (or,
-    in seconds, one the validation takes for milliseconds: it must not reach the
-    watermark). Canonical lines take the cheap way; any other layout is read with
-    JSON_VALUE, so that producers with their own layout still move time forward."""
+    """The `time` field in ms as the watermark sees it, with string functions only:
+    the number after the first `"time"` key, up to the next comma or closing brace.
+    Exact for canonical lines, right for the usual other layouts (spaces, key order,
+    a float), and NULL or harmless for anything else, which validation rejects. Flink
+    evaluates every branch of a CASE or COALESCE, so one cheap expression it is."""
     line = f"CAST({payload} AS STRING)"
-    number = f"TRY_CAST(JSON_VALUE({line}, '$[''time'']') AS DOUBLE)"
-    scaled = f"CAST({number} * {unit.ms_per_unit} AS BIGINT)"
-    upper = f" AND {number} < {SECONDS_THAT_LOOK_LIKE_MS}" if unit is TimeUnit.SECONDS else ""
-    fast = _string_time_ms_sql(line, unit)
-    upper_fast = (
-        f" AND {fast} < {SECONDS_THAT_LOOK_LIKE_MS * 1000}" if unit is TimeUnit.SECONDS else ""
-    )
-    return (
-        f"CASE WHEN {fast} > 0{upper_fast} THEN {fast} WHEN {number} > 0{upper} THEN {scaled} END"
-    )
+    after_key = f"""SUBSTRING({line} FROM POSITION('"time"' IN {line}) + 6)"""
+    value = f"REPLACE(SPLIT_INDEX(SPLIT_INDEX({after_key}, '}}', 0), ',', 0), ':', '')"
+    number = f"TRY_CAST(TRIM({value}) AS DOUBLE)"
+    return f"CAST({number} * {unit.ms_per_unit} AS BIGINT)"
 
 
-def rowtime_sql(payload: str, unit: TimeUnit, not_after: str | None) -> str:
-    """Event time for the watermark; an unusable or implausibly late `time` counts as
-    the epoch, which can never move the watermark forward. The dead-letter decision
-    itself is made by `fast_path_sql` or, for any other line, in Python."""
-    time_ms = event_time_ms_sql(payload, unit)
-    plausible = f"{time_ms} IS NOT NULL"
-    if not_after:
-        plausible += f" AND TO_TIMESTAMP_LTZ({time_ms}, 3) <= {not_after}"
-    return (
-        f"CASE WHEN {plausible} THEN TO_TIMESTAMP_LTZ({time_ms}, 3) ELSE TO_TIMESTAMP_LTZ(0, 3) END"
-    )
+def watermark_guard_sql(settings: MonitorSettings, not_after: str) -> str:
+    """The events the watermark follows: a time no later than `not_after` (one event
+    from the far future cannot drag the whole fleet's time along) and, in seconds,
+    not one that validation takes for milliseconds."""
+    guard = f"rowtime <= {not_after}"
+    if settings.time_unit is TimeUnit.SECONDS:
+        guard += f" AND rowtime < TO_TIMESTAMP_LTZ({SECONDS_THAT_LOOK_LIKE_MS * 1000}, 3)"
+    return guard
 
 
 def fast_path_sql(payload: str, settings: MonitorSettings) -> str:
     """True for a record that is certainly a good event whose time is `rowtime`: the
-    canonical layout, and a time the watermark accepted that is not too far ahead of
-    the wall clock. NULL or false sends the record to the full validation."""
+    canonical layout, and a time the watermark follows that is not too far ahead of
+    the wall clock either. NULL or false sends the record to the full validation."""
     line = f"CAST({payload} AS STRING)"
     regex = canonical_line_regex(settings.time_unit)
-    not_after = (
-        f"CAST(CURRENT_TIMESTAMP AS TIMESTAMP_LTZ(3)) + {interval_sql(settings.max_future_skew_ms)}"
-    )
+    skew = interval_sql(settings.max_future_skew_ms)
+    now = "CAST(CURRENT_TIMESTAMP AS TIMESTAMP_LTZ(3))"
     return (
-        f"REGEXP({line}, '{regex}') AND rowtime > TO_TIMESTAMP_LTZ(0, 3) AND rowtime <= {not_after}"
+        f"REGEXP({line}, '{regex}') AND rowtime <= kafka_timestamp + {skew} "
+        f"AND rowtime <= {now} + {skew}"
     )
 
 
@@ -107,8 +92,11 @@ def interval_sql(ms: int) -> str:
     return f"INTERVAL '{days} {hours:02}:{minutes:02}:{seconds:02}.{millis:03}' DAY TO SECOND(3)"
 
 
-def _watermark(settings: MonitorSettings) -> str:
-    return f"WATERMARK FOR rowtime AS rowtime - {interval_sql(settings.max_out_of_orderness_ms)}"
+def _watermark(settings: MonitorSettings, guard: str | None = None) -> str:
+    lagging = f"rowtime - {interval_sql(settings.max_out_of_orderness_ms)}"
+    if guard is None:
+        return f"WATERMARK FOR rowtime AS {lagging}"
+    return f"WATERMARK FOR rowtime AS CASE WHEN {guard} THEN {lagging} END"
 
 
 def kafka_client_options(settings: MonitorSettings) -> dict[str, str]:
@@ -131,7 +119,7 @@ def _startup_options(settings: MonitorSettings) -> dict[str, str]:
 
 def kafka_events_table(name: str, settings: MonitorSettings) -> str:
     # The record's own Kafka timestamp, set when it was produced, bounds how far ahead
-    # an event may claim to be: one event from the far future cannot drag time along.
+    # an event may claim to be.
     not_after = f"kafka_timestamp + {interval_sql(settings.max_future_skew_ms)}"
     options = {
         "connector": "kafka",
@@ -150,8 +138,8 @@ def kafka_events_table(name: str, settings: MonitorSettings) -> str:
   source_partition INT METADATA FROM 'partition' VIRTUAL,
   source_offset BIGINT METADATA FROM 'offset' VIRTUAL,
   kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  rowtime AS {rowtime_sql("payload", settings.time_unit, not_after)},
-  {_watermark(settings)}
+  rowtime AS TO_TIMESTAMP_LTZ({event_time_ms_sql("payload", settings.time_unit)}, 3),
+  {_watermark(settings, watermark_guard_sql(settings, not_after))}
 ) WITH (
   {_with(options)}
 )"""

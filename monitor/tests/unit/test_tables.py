@@ -19,7 +19,8 @@ def test_intervals_do_not_overflow_past_a_hundred_seconds() -> None:
 
 def test_the_events_table_reads_per_partition_with_a_bounded_watermark() -> None:
     ddl = kafka_events_table("src", MonitorSettings(max_out_of_orderness_ms=7_000))
-    assert "WATERMARK FOR rowtime AS rowtime - INTERVAL '0 00:00:07.000'" in ddl
+    assert "WATERMARK FOR rowtime AS CASE WHEN" in ddl
+    assert "THEN rowtime - INTERVAL '0 00:00:07.000' DAY TO SECOND(3) END" in ddl
     assert "'scan.startup.mode' = 'group-offsets'" in ddl
     assert "'properties.auto.offset.reset' = 'earliest'" in ddl
     assert "METADATA FROM 'offset'" in ddl
