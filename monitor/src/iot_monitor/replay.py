@@ -11,6 +11,7 @@ functions.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import tempfile
 import time
@@ -26,8 +27,8 @@ from iot_monitor.flink_env import bounded_environment
 from iot_monitor.pipeline import alert_stream
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import screened_file_table
-from iot_monitor.validation import Rejection, parse_event
+from iot_monitor.tables import canonical_line_regex, screened_file_table
+from iot_monitor.validation import Event, Rejection, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,23 @@ def screen_file(source: Path, good: TextIO, errors: TextIO, settings: MonitorSet
     """Write the usable events of `source` to `good` as `time-ms TAB device-id` lines;
     report the others on `errors`."""
     now_ms = int(time.time() * 1000)
+    not_after_ms = now_ms + settings.max_future_skew_ms
+    canonical = re.compile(canonical_line_regex(settings.time_unit).encode())
     good_count = bad_count = 0
     newest: int | None = None
     with source.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             line = raw.rstrip(b"\r\n")
-            result = parse_event(line, settings.time_unit, now_ms, settings.max_future_skew_ms)
+            # The canonical layout is taken apart directly (as the Kafka job does in
+            # SQL); everything else gets the full validation and its reason.
+            result: Event | Rejection | None = None
+            if canonical.match(line):
+                time_ms = int(line.rsplit(b":", 1)[1][:-1]) * settings.time_unit.ms_per_unit
+                if time_ms <= not_after_ms:
+                    device_id = line.split(b'"device-id":', 1)[1].split(b'"', 2)[1]
+                    result = Event(device_id.decode("ascii"), time_ms)
+            if result is None:
+                result = parse_event(line, settings.time_unit, now_ms, settings.max_future_skew_ms)
             if isinstance(result, Rejection):
                 bad_count += 1
                 errors.write(f"{source}:{number}: {result.reason}\n")
