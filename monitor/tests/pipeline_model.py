@@ -20,10 +20,8 @@ from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_chec
 from iot_monitor.sessions import (
     Change,
     ChangeKind,
-    apply_change,
-    check_to_schedule,
+    apply_due_changes,
     classify_event,
-    due_changes,
     quiet_stage,
 )
 
@@ -64,17 +62,13 @@ class SilenceCheck:
             self.on_timer(at, device)
 
     def on_timer(self, at: int, device: str) -> None:
-        due, later = due_changes(self.pending.get(device, []), at)
-        self.pending[device] = later
-        for change in due:
-            before = self.states.get(device)
-            after = apply_change(before, change, self.rules)
-            if after is None:
-                continue
-            self.states[device] = after
-            check = check_to_schedule(before, after)
-            if check is not None:
-                heapq.heappush(self.timers, (check, device))
+        before = self.states.get(device)
+        applied = apply_due_changes(before, self.pending.get(device, []), at, self.rules)
+        self.pending[device] = applied.later
+        if applied.state is not None:
+            self.states[device] = applied.state
+        for check in applied.checks:
+            heapq.heappush(self.timers, (check, device))
         state = self.states.get(device)
         if state is None or not is_current_check(state, at):
             return

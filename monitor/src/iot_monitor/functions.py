@@ -15,7 +15,7 @@ from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 
 from iot_monitor.alerts import alert_body
 from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_check
-from iot_monitor.sessions import Change, ChangeKind, apply_change, check_to_schedule, due_changes
+from iot_monitor.sessions import Change, ChangeKind, apply_due_changes
 from iot_monitor.timeunit import TimeUnit
 from iot_monitor.validation import Rejection, parse_event
 
@@ -110,23 +110,17 @@ class DeviceSilenceCheck(KeyedProcessFunction):  # type: ignore[misc]
         pending = [Change(device_id, row[0], ChangeKind(row[1]), row[2]) for row in stored or ()]
         if not pending:
             return state
-        due, later = due_changes(pending, at_ms)
-        if not due:
+        applied = apply_due_changes(state, pending, at_ms, self.rules)
+        if len(applied.later) == len(pending):
             return state
-        if later:
-            self.pending.update([Row(c.time_ms, str(c.kind), c.stage_ms) for c in later])
+        if applied.later:
+            self.pending.update([Row(c.time_ms, str(c.kind), c.stage_ms) for c in applied.later])
         else:
             self.pending.clear()
-        changed = False
-        for change in due:
-            after = apply_change(state, change, self.rules)
-            if after is None:
-                continue
-            check = check_to_schedule(state, after)
-            if check is not None:
-                ctx.timer_service().register_event_time_timer(check)
-            state, changed = after, True
-        if changed and state is not None:
+        for check in applied.checks:
+            ctx.timer_service().register_event_time_timer(check)
+        state = applied.state
+        if applied.changed and state is not None:
             self.device.update(Row(*state))
         return state
 

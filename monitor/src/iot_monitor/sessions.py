@@ -125,3 +125,30 @@ def due_changes(pending: list[Change], at_ms: int) -> tuple[list[Change], list[C
         key=lambda change: (change.stage_ms, change.kind is ChangeKind.WENT_QUIET),
     )
     return due, [change for change in pending if change.stage_ms > at_ms]
+
+
+class Applied(NamedTuple):
+    state: DeviceState | None
+    changed: bool
+    # pending changes whose stage is still to come
+    later: list[Change]
+    # check instants that now need a timer
+    checks: list[int]
+
+
+def apply_due_changes(
+    state: DeviceState | None, pending: list[Change], at_ms: int, rules: AlertRules
+) -> Applied:
+    """Apply, in order, the pending changes due at watermark `at_ms`."""
+    due, later = due_changes(pending, at_ms)
+    checks: list[int] = []
+    changed = False
+    for change in due:
+        after = apply_change(state, change, rules)
+        if after is None:
+            continue
+        check = check_to_schedule(state, after)
+        if check is not None:
+            checks.append(check)
+        state, changed = after, True
+    return Applied(state, changed, later, checks)
