@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -84,6 +85,45 @@ def test_a_backlog_gives_exactly_the_expected_alerts_and_bad_events_go_to_the_dl
         assert headers["dlq.source.topic"].decode() == kafka_test_topics["events"]
         assert int(headers["dlq.source.partition"]) in (0, 1, 2)
         assert int(headers["dlq.source.offset"]) >= 0
+
+
+def test_events_in_other_layouts_count_like_the_canonical_ones(
+    kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
+) -> None:
+    """Canonical records never reach Python; any other layout is validated there and
+    must rejoin the events with its own time."""
+    base = aligned_base(hours_ago=1)
+    layouts = {
+        "canonical": lambda d, t: event(d, t)[1],
+        "reordered": lambda d, t: json.dumps({"time": t, "device-id": d}).encode(),
+        "float": lambda d, t: json.dumps({"device-id": d, "time": float(t)}).encode(),
+    }
+    events: list[tuple[str, str, int]] = []
+    for layout in layouts:
+        events += [(layout, f"{layout}-active", t) for t in range(base, base + 301, 10)]
+        events += [(layout, f"{layout}-silent", t) for t in range(base, base + 101, 10)]
+    events.sort(key=lambda item: item[2])
+    records = [(device, layouts[layout](device, t)) for layout, device, t in events]
+    produce(kafka_bootstrap, kafka_test_topics["events"], records)
+
+    expected = expected_alerts(
+        [(d, t * S) for _, d, t in events], expiry=600 * S, last_check=int(time.time()) * S
+    )
+    expected_s = [(check, device, latest // S) for check, device, latest in expected]
+    args = monitor_args(
+        kafka_test_topics, kafka_bootstrap, tmp_path / "chk", idle_timeout="5s", device_expiry="10m"
+    )
+    with running_monitor(args, tmp_path / "monitor.log"):
+        alerts = alerts_of(
+            read_until(
+                kafka_bootstrap,
+                kafka_test_topics["alerts"],
+                lambda got: len(got) >= len(expected),
+                timeout_s=150,
+            )
+        )
+    assert sorted(alerts) == expected_s
+    assert {device for _, device, _ in alerts} == {d for _, d, _ in events}
 
 
 def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
