@@ -1,12 +1,13 @@
-"""The job's topology simulated record by record, without a JVM: what Flink's SQL
-operators pass on (the `LAG`/`MAX` over each device's arrivals, the session windows
-with Flink's merge-then-drop rule) and what the silence check does with it.
+"""The job's topology simulated record by record, without a JVM: the Java function
+`DeviceActivity` (as `sessions.DeviceActivity`) on one or more subtasks, and the
+silence check that receives their changes.
 
 Events arrive in the given order with a watermark after each one (the newest time
-so far minus the out-of-orderness bound), as in a replay. The per-event rows and the
-session rows travel on two channels; the silence check receives them interleaved in
-any order that keeps each channel's own order (`shuffle` picks one), its watermark
-is the smaller of the two, and its timers fire when that watermark moves.
+so far minus the out-of-orderness bound), as in a replay. Each subtask sends its
+changes and the watermarks on a channel of its own; the silence check receives them
+interleaved in any order that keeps each channel's own order (`shuffle` picks one),
+its watermark is the smallest of the channels', and its timers fire when that
+watermark moves.
 """
 
 from __future__ import annotations
@@ -17,25 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_check
-from iot_monitor.sessions import (
-    Change,
-    ChangeKind,
-    apply_due_changes,
-    classify_event,
-    quiet_stage,
-)
+from iot_monitor.sessions import Change, DeviceActivity, apply_due_changes
 
 Item = tuple[str, object]  # ("row", Change) or ("watermark", float)
-
-
-@dataclass
-class Session:
-    start: int
-    end: int
-    latest: int
-    # The newest time of the device among the events read up to each of this
-    # session's events (a running MAX over arrivals, aggregated with MAX).
-    newest_seen: int
 
 
 @dataclass
@@ -83,60 +68,31 @@ class SilenceCheck:
 
 
 def channels(
-    events: Sequence[tuple[str, int]], gap: int, out_of_orderness: int
-) -> tuple[list[Item], list[Item]]:
-    """What the per-event branch and the session windows send, in their own orders."""
-    per_event: list[Item] = []
-    closed: list[Item] = []
-    previous: dict[str, int] = {}
-    newest_of: dict[str, int] = {}
-    sessions: dict[str, list[Session]] = {}
-    watermark: int | None = None
+    events: Sequence[tuple[str, int]], rules: AlertRules, out_of_orderness: int, subtasks: int
+) -> list[list[Item]]:
+    """What each subtask of `DeviceActivity` sends, in its own order; a device's
+    events all go to one subtask."""
+    activity = [DeviceActivity(rules) for _ in range(subtasks)]
+    sent: list[list[Item]] = [[] for _ in range(subtasks)]
 
-    def emit_watermark(at: float) -> None:
-        for device, open_sessions in sessions.items():
-            for session in [s for s in open_sessions if s.end - 1 <= at]:
-                open_sessions.remove(session)
-                # A session that ends while a newer event of the device was already
-                # read says nothing: that event's own session closes later.
-                if session.newest_seen <= session.latest:
-                    stage = quiet_stage(session.latest, gap)
-                    change = Change(device, session.latest, ChangeKind.WENT_QUIET, stage)
-                    closed.append(("row", change))
-        closed.append(("watermark", at))
-        per_event.append(("watermark", at))
+    def emit_watermark(at: int) -> None:
+        for subtask, function in enumerate(activity):
+            sent[subtask].extend(("row", change) for change in function.advance(at))
+            sent[subtask].append(("watermark", at))
 
     newest: int | None = None
+    watermark: int | None = None
     for device, time_ms in events:
-        newest_of[device] = max(newest_of.get(device, time_ms), time_ms)
-        change = classify_event(
-            device, time_ms, previous.get(device), newest_of[device], watermark, gap
+        subtask = sum(map(ord, device)) % subtasks
+        sent[subtask].extend(
+            ("row", change) for change in activity[subtask].on_event(device, time_ms)
         )
-        previous[device] = time_ms
-        if change is not None:
-            per_event.append(("row", change))
-        # Flink's merging windows: merge with every open session the new window
-        # touches, and drop the event only when it touches none and is late.
-        open_sessions = sessions.setdefault(device, [])
-        merged = Session(time_ms, time_ms + gap, time_ms, newest_of[device])
-        for session in [
-            s for s in open_sessions if s.start <= merged.end and s.end >= merged.start
-        ]:
-            open_sessions.remove(session)
-            merged = Session(
-                min(merged.start, session.start),
-                max(merged.end, session.end),
-                max(merged.latest, session.latest),
-                max(merged.newest_seen, session.newest_seen),
-            )
-        if watermark is None or merged.end - 1 > watermark:
-            open_sessions.append(merged)
         newest = time_ms if newest is None else max(newest, time_ms)
         if watermark is None or newest - out_of_orderness > watermark:
             watermark = newest - out_of_orderness
             emit_watermark(watermark)
-    emit_watermark(float("inf"))
-    return per_event, closed
+    emit_watermark(2**63 - 1)
+    return sent
 
 
 def run_pipeline(
@@ -145,24 +101,21 @@ def run_pipeline(
     out_of_orderness: int,
     shuffle: random.Random | None = None,
 ) -> list[tuple[int, str, int]]:
-    """Without `shuffle`, each watermark step's per-event rows come first, then the
-    sessions it closed, then the watermark."""
-    per_event, closed = channels(events, rules.inactivity_timeout_ms, out_of_orderness)
+    """Without `shuffle`, one subtask, as in a replay at parallelism 1; with it, two
+    subtasks whose channels interleave at random."""
+    subtasks = 1 if shuffle is None else 2
     check = SilenceCheck(rules)
-    last_watermark = {0: float("-inf"), 1: float("-inf")}
-    queues = [list(reversed(per_event)), list(reversed(closed))]
-    while queues[0] or queues[1]:
-        if shuffle is not None:
-            source = shuffle.choice([n for n in (0, 1) if queues[n]])
-        else:
-            rows_first = [n for n in (0, 1) if queues[n] and queues[n][-1][0] == "row"]
-            source = rows_first[0] if rows_first else (0 if queues[0] else 1)
+    queues = [list(reversed(sent)) for sent in channels(events, rules, out_of_orderness, subtasks)]
+    last_watermark = dict.fromkeys(range(subtasks), float("-inf"))
+    while any(queues):
+        ready = [n for n, queue in enumerate(queues) if queue]
+        source = ready[0] if shuffle is None else shuffle.choice(ready)
         kind, value = queues[source].pop()
         if kind == "row":
             assert isinstance(value, Change)
             check.receive(value)
         else:
-            assert isinstance(value, float | int)
+            assert isinstance(value, int)
             last_watermark[source] = float(value)
             check.advance(min(last_watermark.values()))
     return sorted(check.alerts)

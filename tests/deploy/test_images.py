@@ -32,6 +32,9 @@ def test_monitor_image_lets_thread_mode_find_the_virtualenv():
 
 def test_monitor_image_loads_the_connector_from_its_pom():
     assert "COPY jvm/flink-connectors/pom.xml" in MONITOR
+    # the monitor's Java function, built from source into the same folder
+    assert "COPY jvm/monitor-functions/ " in MONITOR
+    assert "iot-monitor-functions-*.jar /build/jars/" in MONITOR
     assert "dependency:copy-dependencies" in MONITOR
     assert "COPY --from=connector-jars /build/jars/ /opt/flink/lib/" in MONITOR
     assert "flink-python-" in MONITOR  # PythonDriver on the classpath

@@ -152,9 +152,14 @@ def replay(
         parallelism=parallelism,
     )
     _configure_logging()
+    from iot_monitor.preflight import PreflightError
     from iot_monitor.replay import replay_file
 
-    replay_file(events_file, settings)
+    try:
+        replay_file(events_file, settings)
+    except PreflightError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
 
 
 @app.command()

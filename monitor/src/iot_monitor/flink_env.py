@@ -14,13 +14,14 @@ from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import StreamTableEnvironment
 
 from iot_monitor.checkpoints import newest_checkpoint, resolve_restore_path
+from iot_monitor.preflight import PreflightError
 from iot_monitor.settings import MonitorSettings
 
 log = logging.getLogger(__name__)
 JAR_CACHE = Path(os.environ.get("IOT_JAR_CACHE", Path.home() / ".cache/iot-monitor/jars"))
 
 
-class MissingConnectorError(RuntimeError):
+class MissingJarError(PreflightError):
     pass
 
 
@@ -29,18 +30,27 @@ class Environments(NamedTuple):
     t_env: StreamTableEnvironment
 
 
-def connector_jars() -> list[str]:
-    """The Kafka connector: fetched into the cache for local runs, in Flink's lib/ in images."""
+def _jars(pattern: str, cached: str, what: str) -> list[str]:
+    """In Flink's lib/ in the images (nothing to add); in the cache for local runs."""
     flink_home = os.environ.get("FLINK_HOME")
-    if flink_home and list(Path(flink_home, "lib").glob("flink-sql-connector-kafka-*.jar")):
+    if flink_home and list(Path(flink_home, "lib").glob(pattern)):
         return []
-    jars = sorted((JAR_CACHE / "flink").glob("*.jar"))
+    jars = sorted((JAR_CACHE / cached).glob(pattern))
     if not jars:
-        raise MissingConnectorError(
-            f"the Flink Kafka connector jar is not in {JAR_CACHE / 'flink'}: "
+        raise MissingJarError(
+            f"{what} is not in {JAR_CACHE / cached}: "
             "run `scripts/fetch-jars.sh flink` (or `make setup`)"
         )
     return [jar.as_uri() for jar in jars]
+
+
+def function_jars() -> list[str]:
+    """The monitor's Java function (`jvm/monitor-functions`), which every job runs."""
+    return _jars("iot-monitor-functions-*.jar", "functions", "the monitor's Java function jar")
+
+
+def connector_jars() -> list[str]:
+    return _jars("*.jar", "flink", "the Flink Kafka connector jar")
 
 
 def _expose_python_environment() -> None:
@@ -71,15 +81,13 @@ def bounded_environment(settings: MonitorSettings) -> Environments:
     _expose_python_environment()
     config = _base_configuration(settings)
     config.set_string("pipeline.auto-watermark-interval", "0")
-    return _table_environment(config)
+    return _table_environment(config, function_jars())
 
 
 def streaming_environment(settings: MonitorSettings) -> Environments:
     _expose_python_environment()
     config = _base_configuration(settings)
-    jars = connector_jars()
-    if jars:
-        config.set_string("pipeline.jars", ";".join(jars))
+    jars = [*function_jars(), *connector_jars()]
     config.set_string("execution.checkpointing.interval", f"{settings.checkpoint_interval_ms} ms")
     config.set_string("execution.checkpointing.mode", "EXACTLY_ONCE")
     config.set_string("execution.checkpointing.dir", settings.checkpoint_dir)
@@ -92,7 +100,7 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     restore = restore_path(settings)
     if restore:
         config.set_string("execution.state-recovery.path", restore)
-    return _table_environment(config)
+    return _table_environment(config, jars)
 
 
 def restore_path(settings: MonitorSettings) -> str | None:
@@ -110,6 +118,9 @@ def restore_path(settings: MonitorSettings) -> str | None:
     return path
 
 
-def _table_environment(config: Configuration) -> Environments:
+def _table_environment(config: Configuration, jars: list[str]) -> Environments:
     env = StreamExecutionEnvironment.get_execution_environment(config)
+    if jars:
+        # Also on the client's class path, where the job graph is built.
+        env.add_jars(*jars)
     return Environments(env, StreamTableEnvironment.create(env))

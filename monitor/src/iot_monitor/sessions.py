@@ -1,28 +1,22 @@
 """Which events the silence check has to see, and how each one is read.
 
-The job keeps, per device, sessions of events in Flink SQL: a session closes when
-the watermark passes its newest event plus the inactivity timeout, which is the
-moment the device may start to count as silent. A device in an open session cannot
-be silent, so the silence check needs only the changes:
+Per event, only a Java function runs (`jvm/monitor-functions`, `DeviceActivity`). It
+keeps each device's newest event time and calls the device quiet when the watermark
+reaches that time plus the inactivity timeout minus 1 ms: before then no check can
+find it silent. It passes on only the changes:
 
-- WENT_QUIET: a session closed, and no event of the device newer than the
-  session's newest had been read by then (otherwise that event's own session,
-  still open, speaks for the device); the session's newest time is the device's
-  latest, unless something newer is known already.
-- HEARD: an event that may have (re)opened a session while the device was quiet as
-  far as the check knows (its previous event is a whole timeout behind the
-  watermark or behind this event).
-- LATE: an event the watermark passed by the timeout or more before it arrived;
-  it may join no session, so it is passed on for its time alone.
+- WENT_QUIET: the device fell quiet; its newest time is its latest.
+- HEARD: an event that ends a quiet spell: the device is sending again.
+- LATE: an event of a quiet device (or a new one) that the watermark had already
+  passed by the timeout: it moves the latest time without ending the spell.
 
-`classify_event` is the rule the SQL in `tables.py` implements, in plain Python for
-the tests and the docs: it is given the device's previous event time in arrival
-order and the watermark before the event arrived. It may pass on more events than
-strictly needed, never fewer.
+`DeviceActivity` below is the Java function in Python, for the tests and the docs;
+the two change together.
 """
 
 from __future__ import annotations
 
+import heapq
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -47,9 +41,10 @@ class Change(NamedTuple):
     time_ms: int
     kind: ChangeKind
     # When the change happened, on the watermark's clock: a check at T must see the
-    # changes with stage_ms <= T and no other. The rows come from two operators over
-    # two network channels, so they may reach the check out of this order; only the
-    # watermark orders them, and the check applies each at its stage.
+    # changes with stage_ms <= T and no other. A change may reach the check before the
+    # watermark it happened at (a watermark comes after the rows it released, and with
+    # several subtasks the check's watermark is the smallest of theirs), so the check
+    # applies each at its stage.
     stage_ms: int
 
 
@@ -59,38 +54,101 @@ def read_stage(watermark_ms: int | None) -> int:
     return 0 if watermark_ms is None else watermark_ms + 1
 
 
-def quiet_stage(session_latest_ms: int, gap_ms: int) -> int:
-    """A session closes at the first watermark at or past its end minus 1 ms; events
-    read at earlier watermarks were read before it closed."""
-    return session_latest_ms + gap_ms - 1
+def quiet_stage(newest_ms: int, gap_ms: int) -> int:
+    """A device falls quiet at the first watermark at or past its newest time plus the
+    timeout minus 1 ms; events read at earlier watermarks were read before."""
+    return newest_ms + gap_ms - 1
 
 
-def classify_event(
-    device_id: str,
-    time_ms: int,
-    previous_ms: int | None,
-    newest_ms: int,
-    watermark_ms: int | None,
-    gap_ms: int,
-) -> Change | None:
-    """`previous_ms` is the device's event read just before this one, `newest_ms` the
-    newest time of the device read so far, this event included."""
-    late = watermark_ms is not None and watermark_ms >= time_ms + gap_ms - 1
-    if time_ms < newest_ms:
-        # Not the device's newest: either late, and then behind what the check knows
-        # or will learn, or joining a session that is still open.
-        return None
-    if previous_ms is None:
-        # A device's first event opens its first session, whose close will tell.
-        needed = late
-    else:
-        needed = time_ms > previous_ms + gap_ms or (
-            watermark_ms is not None and watermark_ms >= previous_ms + gap_ms - 1
-        )
-    if not needed:
-        return None
-    kind = ChangeKind.LATE if late else ChangeKind.HEARD
-    return Change(device_id, time_ms, kind, read_stage(watermark_ms))
+# The Java function's bounds, from the rules.
+NO_LAST_QUIET = 2**63 - 1
+
+
+def forget_after_ms(rules: AlertRules) -> int:
+    """When the Java function may forget a quiet device: once the check has surely
+    forgotten it (at the first check past the expiry). 0 keeps it for ever."""
+    if not rules.device_expiry_ms:
+        return 0
+    return rules.device_expiry_ms + rules.check_interval_ms
+
+
+def last_quiet_ms(rules: AlertRules) -> int:
+    """A quiet spell from this time on cannot reach a check of a bounded input."""
+    if rules.last_check_ms is None:
+        return NO_LAST_QUIET
+    return rules.last_check_ms - rules.inactivity_timeout_ms
+
+
+class DeviceActivity:
+    """The Java function `DeviceActivity`, for all devices of one subtask: events and
+    watermarks in, changes out. A timer fires when the watermark reaches it, in time
+    order, including timers set while firing."""
+
+    def __init__(self, rules: AlertRules) -> None:
+        self.gap_ms = rules.inactivity_timeout_ms
+        self.forget_after_ms = forget_after_ms(rules)
+        self.last_quiet_ms = last_quiet_ms(rules)
+        # device: (newest event time, quiet)
+        self.devices: dict[str, tuple[int, bool]] = {}
+        self.timers: list[tuple[int, str]] = []
+        self.watermark: int | None = None
+
+    def on_event(self, device_id: str, time_ms: int) -> list[Change]:
+        stored = self.devices.get(device_id)
+        if stored is not None and time_ms <= stored[0]:
+            return []
+        if stored is not None and not stored[1]:
+            self.devices[device_id] = (time_ms, False)
+            return []
+        late = self.watermark is not None and self.watermark >= time_ms + self.gap_ms - 1
+        changes = []
+        if stored is not None or late:
+            kind = ChangeKind.LATE if late else ChangeKind.HEARD
+            changes.append(Change(device_id, time_ms, kind, read_stage(self.watermark)))
+        self.devices[device_id] = (time_ms, late)
+        if late:
+            self._forget_later(device_id, time_ms)
+        else:
+            self._register(time_ms + self.gap_ms - 1, device_id)
+        return changes
+
+    def advance(self, watermark: int) -> list[Change]:
+        if self.watermark is not None and watermark <= self.watermark:
+            return []
+        self.watermark = watermark
+        changes: list[Change] = []
+        while self.timers and self.timers[0][0] <= watermark:
+            at, device_id = heapq.heappop(self.timers)
+            changes.extend(self._on_timer(at, device_id))
+        return changes
+
+    def _on_timer(self, at: int, device_id: str) -> list[Change]:
+        stored = self.devices.get(device_id)
+        if stored is None:
+            return []
+        newest, quiet = stored
+        if quiet:
+            if self.forget_after_ms and at == newest + self.forget_after_ms:
+                del self.devices[device_id]
+            return []
+        closes = quiet_stage(newest, self.gap_ms)
+        if closes > at:
+            self._register(closes, device_id)
+            return []
+        self.devices[device_id] = (newest, True)
+        self._forget_later(device_id, newest)
+        if newest < self.last_quiet_ms:
+            return [Change(device_id, newest, ChangeKind.WENT_QUIET, closes)]
+        return []
+
+    def _forget_later(self, device_id: str, newest: int) -> None:
+        if self.forget_after_ms:
+            self._register(newest + self.forget_after_ms, device_id)
+
+    def _register(self, at: int, device_id: str) -> None:
+        # Flink keeps one timer per key and time.
+        if (at, device_id) not in self.timers:
+            heapq.heappush(self.timers, (at, device_id))
 
 
 def apply_change(
@@ -118,7 +176,7 @@ def check_to_schedule(before: DeviceState | None, after: DeviceState) -> int | N
 
 def due_changes(pending: list[Change], at_ms: int) -> tuple[list[Change], list[Change]]:
     """The pending changes to apply at watermark `at_ms`, in the order they happened
-    (an event read at the watermark that closes a session was read before it), and
+    (an event read at the watermark at which its device falls quiet was read before), and
     the ones still to come."""
     due = sorted(
         (change for change in pending if change.stage_ms <= at_ms),

@@ -1,4 +1,5 @@
-"""The session-based topology gives exactly the alerts of the per-event rules."""
+"""The topology (the Java function and the silence check) gives exactly the alerts of
+the per-event rules."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_the_topology_agrees_with_the_reference_model(
 def test_the_topology_agrees_with_the_per_event_rules_on_late_events(
     events: list[tuple[str, int]], expiry: int, seed: int | None
 ) -> None:
-    """`seed` interleaves the two channels at random; None keeps the replay's order."""
+    """`seed` runs two subtasks and interleaves their channels at random; None runs one."""
     last_check = max(t for _, t in events) // (30 * S) * 30 * S
     rules = AlertRules(device_expiry_ms=expiry, last_check_ms=last_check)
     shuffle = None if seed is None else random.Random(seed)

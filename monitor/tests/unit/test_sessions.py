@@ -6,10 +6,11 @@ from iot_monitor.rules import NO_CHECK, AlertRules, DeviceState
 from iot_monitor.sessions import (
     Change,
     ChangeKind,
+    DeviceActivity,
     apply_change,
     check_to_schedule,
-    classify_event,
     due_changes,
+    forget_after_ms,
     quiet_stage,
 )
 
@@ -18,30 +19,57 @@ GAP = 60 * S
 RULES = AlertRules()
 
 
-def test_routine_events_are_not_passed_on() -> None:
+def _activity(expiry_ms: int = 0) -> DeviceActivity:
+    return DeviceActivity(AlertRules(device_expiry_ms=expiry_ms))
+
+
+def test_routine_events_are_not_passed_on_and_one_timer_serves_the_device() -> None:
+    activity = _activity()
     # every 10 s, in order, the watermark 5 s behind
-    assert classify_event("d", 110 * S, 100 * S, 110 * S, 105 * S, GAP) is None
+    for t in range(100, 200, 10):
+        assert activity.on_event("d", t * S) == []
+        assert activity.advance((t - 5) * S) == []
+    assert len(activity.timers) == 1
 
 
-def test_a_device_back_after_its_session_closed_is_heard() -> None:
-    change = classify_event("d", 200 * S, 100 * S, 200 * S, 195 * S, GAP)
-    assert change == Change("d", 200 * S, ChangeKind.HEARD, 195 * S + 1)
+def test_a_device_falls_quiet_when_the_watermark_passes_its_newest_by_the_gap() -> None:
+    activity = _activity()
+    activity.on_event("d", 100 * S)
+    activity.on_event("d", 130 * S)
+    # the first timer finds a newer event and moves on
+    assert activity.advance(160 * S) == []
+    assert activity.advance(190 * S - 2) == []
+    quiet = Change("d", 130 * S, ChangeKind.WENT_QUIET, quiet_stage(130 * S, GAP))
+    assert activity.advance(190 * S - 1) == [quiet]
 
 
-def test_an_event_beyond_the_gap_is_heard_even_before_the_watermark_closes_the_session() -> None:
-    change = classify_event("d", 161 * S, 100 * S, 161 * S, 150 * S, GAP)
-    assert change is not None
-    assert change.kind is ChangeKind.HEARD
+def test_a_quiet_device_is_heard_when_it_sends_again() -> None:
+    activity = _activity()
+    activity.on_event("d", 100 * S)
+    activity.advance(195 * S)
+    assert activity.on_event("d", 200 * S) == [Change("d", 200 * S, ChangeKind.HEARD, 195 * S + 1)]
+    # and an event older than its newest is never passed on
+    assert activity.on_event("d", 150 * S) == []
 
 
 def test_an_event_behind_the_watermark_by_the_gap_is_late() -> None:
-    change = classify_event("d", 100 * S, None, 100 * S, 160 * S - 1, GAP)
-    assert change == Change("d", 100 * S, ChangeKind.LATE, 160 * S)
-    assert classify_event("d", 100 * S, None, 100 * S, 160 * S - 2, GAP) is None
+    activity = _activity()
+    activity.advance(160 * S - 1)
+    assert activity.on_event("d", 100 * S) == [Change("d", 100 * S, ChangeKind.LATE, 160 * S)]
+    activity = _activity()
+    activity.advance(160 * S - 2)
+    assert activity.on_event("d", 100 * S) == []
 
 
-def test_an_event_older_than_the_devices_newest_is_never_passed_on() -> None:
-    assert classify_event("d", 100 * S, 300 * S, 300 * S, 400 * S, GAP) is None
+def test_a_quiet_device_is_forgotten_after_the_checks_have_forgotten_it() -> None:
+    expiry = 3600 * S
+    activity = _activity(expiry_ms=expiry)
+    activity.on_event("d", 100 * S)
+    activity.advance(1000 * S)
+    activity.advance(100 * S + forget_after_ms(AlertRules(device_expiry_ms=expiry)) - 1)
+    assert "d" in activity.devices
+    activity.advance(100 * S + expiry + 30 * S)
+    assert "d" not in activity.devices
 
 
 def test_an_event_read_at_the_watermark_that_closes_a_session_comes_first() -> None:
