@@ -31,11 +31,12 @@ class Environments(NamedTuple):
 
 
 def _jars(pattern: str, cached: str, what: str) -> list[str]:
-    """In Flink's lib/ in the images (nothing to add); in the cache for local runs."""
+    """`pattern` in Flink's lib/ in the images (nothing to add); else every jar of the
+    cache's folder `cached`, for local runs."""
     flink_home = os.environ.get("FLINK_HOME")
     if flink_home and list(Path(flink_home, "lib").glob(pattern)):
         return []
-    jars = sorted((JAR_CACHE / cached).glob(pattern))
+    jars = sorted((JAR_CACHE / cached).glob("*.jar"))
     if not jars:
         raise MissingJarError(
             f"{what} is not in {JAR_CACHE / cached}: "
@@ -50,7 +51,7 @@ def function_jars() -> list[str]:
 
 
 def connector_jars() -> list[str]:
-    return _jars("*.jar", "flink", "the Flink Kafka connector jar")
+    return _jars("flink-sql-connector-kafka-*.jar", "flink", "the Flink Kafka connector jar")
 
 
 def _expose_python_environment() -> None:
@@ -81,13 +82,13 @@ def bounded_environment(settings: MonitorSettings) -> Environments:
     _expose_python_environment()
     config = _base_configuration(settings)
     config.set_string("pipeline.auto-watermark-interval", "0")
-    return _table_environment(config, function_jars())
+    return _table_environment(config, [], function_jars())
 
 
 def streaming_environment(settings: MonitorSettings) -> Environments:
     _expose_python_environment()
     config = _base_configuration(settings)
-    jars = [*function_jars(), *connector_jars()]
+    jars = connector_jars()
     config.set_string("execution.checkpointing.interval", f"{settings.checkpoint_interval_ms} ms")
     config.set_string("execution.checkpointing.mode", "EXACTLY_ONCE")
     config.set_string("execution.checkpointing.dir", settings.checkpoint_dir)
@@ -100,7 +101,11 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     restore = restore_path(settings)
     if restore:
         config.set_string("execution.state-recovery.path", restore)
-    return _table_environment(config, jars)
+        # The device state has stable uids; only the Kafka source's offsets live in an
+        # operator whose id comes from the SQL. When a new version's SQL changes it,
+        # the source reads on from the group's offsets, committed with each checkpoint.
+        config.set_string("execution.state-recovery.ignore-unclaimed-state", "true")
+    return _table_environment(config, jars, function_jars())
 
 
 def restore_path(settings: MonitorSettings) -> str | None:
@@ -118,9 +123,14 @@ def restore_path(settings: MonitorSettings) -> str | None:
     return path
 
 
-def _table_environment(config: Configuration, jars: list[str]) -> Environments:
-    env = StreamExecutionEnvironment.get_execution_environment(config)
+def _table_environment(
+    config: Configuration, connectors: list[str], functions: list[str]
+) -> Environments:
+    jars = [*connectors, *functions]
     if jars:
-        # Also on the client's class path, where the job graph is built.
-        env.add_jars(*jars)
+        # Set before the environments exist: PyFlink then puts them on the class path
+        # where the job graph is built, which names the Java function's class, and the
+        # table planner finds the connector among them.
+        config.set_string("pipeline.jars", ";".join(jars))
+    env = StreamExecutionEnvironment.get_execution_environment(config)
     return Environments(env, StreamTableEnvironment.create(env))

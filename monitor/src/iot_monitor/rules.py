@@ -79,33 +79,32 @@ def on_check(state: DeviceState, check_ms: int, rules: AlertRules) -> CheckOutco
     return CheckOutcome(alert=True, state=DeviceState(state.latest_event_ms, nxt))
 
 
-# The job does not see every event. Flink's own operators keep, per device, a session
-# of events that closes when the watermark passes its newest event plus the inactivity
-# timeout, and pass on only what changes the schedule: an event that (re)opens a
-# session while the device is quiet, an event too late for any session, and a session
-# closing. Between those the device is sending and no check is pending.
+# The job does not see every event. A Java function keeps each device's newest event
+# time and passes on only what changes the schedule (see `sessions.py`): an event that
+# ends a quiet spell, an event of a quiet device too late to end it, and the device
+# falling quiet. Between those the device is sending and no check is pending.
 
 
 def on_heard(state: DeviceState | None, event_ms: int) -> DeviceState:
-    """An event that opened a session: the device is sending again."""
+    """An event that ended a quiet spell: the device is sending again."""
     latest = event_ms if state is None else max(state.latest_event_ms, event_ms)
     return DeviceState(latest, NO_CHECK)
 
 
 def on_late_event(state: DeviceState | None, event_ms: int, rules: AlertRules) -> DeviceState:
-    """An event the watermark had already passed by the timeout: it joins no session,
-    so it only moves the latest time forward, exactly as any event does."""
+    """An event the watermark had already passed by the timeout: it cannot end a
+    quiet spell, so it only moves the latest time forward, exactly as any event does."""
     if state is not None and state.next_check_ms == NO_CHECK:
         return DeviceState(max(state.latest_event_ms, event_ms), NO_CHECK)
     return on_event(state, event_ms, rules)
 
 
 def on_went_quiet(
-    state: DeviceState | None, session_latest_ms: int, rules: AlertRules
+    state: DeviceState | None, newest_ms: int, rules: AlertRules
 ) -> DeviceState | None:
-    """A session closed with `session_latest_ms` its newest event: unless a newer event
-    is already known, the device is quiet from then on and its first check is due.
-    None when the session is older than what the device has sent since."""
-    if state is not None and session_latest_ms < state.latest_event_ms:
+    """The device fell quiet with `newest_ms` its newest event: unless a newer event is
+    already known, it is quiet from then on and its first check is due. None when
+    that event is older than what the device has sent since."""
+    if state is not None and newest_ms < state.latest_event_ms:
         return None
-    return DeviceState(session_latest_ms, first_alerting_check(session_latest_ms, rules))
+    return DeviceState(newest_ms, first_alerting_check(newest_ms, rules))
