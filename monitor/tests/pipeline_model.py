@@ -1,5 +1,5 @@
 """The job's topology simulated record by record, without a JVM: the Java function
-`DeviceActivity` (as `sessions.DeviceActivity`) on one or more subtasks, and the
+`DeviceActivity` (as `activity.DeviceActivity`) on one or more subtasks, and the
 silence check that receives their changes.
 
 Events arrive in the given order with a watermark after each one (the newest time
@@ -17,8 +17,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from iot_monitor.activity import Change, DeviceActivity, apply_due_changes
 from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_check
-from iot_monitor.sessions import Change, DeviceActivity, apply_due_changes
 
 Item = tuple[str, object]  # ("row", Change) or ("watermark", float)
 

@@ -13,9 +13,9 @@ from pyflink.datastream import OutputTag
 from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 
+from iot_monitor.activity import Change, ChangeKind, apply_due_changes
 from iot_monitor.alerts import alert_body
 from iot_monitor.rules import AlertRules, DeviceState, is_current_check, on_check
-from iot_monitor.sessions import Change, ChangeKind, apply_due_changes
 from iot_monitor.timeunit import TimeUnit
 from iot_monitor.validation import Rejection, parse_event
 
@@ -81,7 +81,7 @@ class ValidateEvents(ProcessFunction):  # type: ignore[misc]
 
 class DeviceSilenceCheck(KeyedProcessFunction):  # type: ignore[misc]
     """Per device: its latest event time, at most one pending check (an event-time
-    timer), and the changes of `sessions.py` that arrived before their stage."""
+    timer), and the changes of `activity.py` that arrived before their stage."""
 
     def __init__(self, rules: AlertRules, unit: TimeUnit) -> None:
         self.rules = rules

@@ -3,7 +3,7 @@
 Per event, only Java runs: Flink's SQL operators read and decode the events, and the
 monitor's one Java function, `DeviceActivity` (`jvm/monitor-functions`), keeps each
 device's newest event time. Python's silence check sees only what changes the alert
-schedule (`sessions.py` says what that is and why it is enough): at a realistic
+schedule (`activity.py` says what that is and why it is enough): at a realistic
 rate, a few rows per device per silence instead of one per event.
 """
 
@@ -16,14 +16,14 @@ from pyflink.datastream import DataStream
 from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
 
+from iot_monitor.activity import forget_after_ms, last_quiet_ms
 from iot_monitor.functions import ALERT_TYPE, DeviceSilenceCheck
 from iot_monitor.rules import AlertRules
-from iot_monitor.sessions import forget_after_ms, last_quiet_ms
 from iot_monitor.settings import MonitorSettings
 
 
 def device_changes(events: DataStream, rules: AlertRules) -> DataStream:
-    """The `sessions.Change` rows of `events` (device id first, event time as the
+    """The `activity.Change` rows of `events` (device id first, event time as the
     record timestamp), keyed and computed by the Java function."""
     function = get_gateway().jvm.io.iotmonitor.flink.DeviceActivity
     j_changes = function.changes(

@@ -80,7 +80,7 @@ def on_check(state: DeviceState, check_ms: int, rules: AlertRules) -> CheckOutco
 
 
 # The job does not see every event. A Java function keeps each device's newest event
-# time and passes on only what changes the schedule (see `sessions.py`): an event that
+# time and passes on only what changes the schedule (see `activity.py`): an event that
 # ends a quiet spell, an event of a quiet device too late to end it, and the device
 # falling quiet. Between those the device is sending and no check is pending.
 

@@ -1,5 +1,5 @@
 """The Java function `DeviceActivity`, run by Flink, sends exactly the changes of its
-Python twin (`sessions.DeviceActivity`), which the model tests hold to the rules."""
+Python twin (`activity.DeviceActivity`), which the model tests hold to the rules."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from iot_monitor.activity import Change, ChangeKind
 from iot_monitor.flink_env import bounded_environment
 from iot_monitor.pipeline import device_changes
 from iot_monitor.rules import AlertRules
-from iot_monitor.sessions import Change, ChangeKind
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import screened_file_table
 

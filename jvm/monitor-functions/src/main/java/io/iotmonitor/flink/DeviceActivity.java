@@ -19,8 +19,8 @@ import org.apache.flink.util.Collector;
  *
  * <p>A device falls quiet when the watermark reaches its newest event plus the
  * inactivity timeout minus 1 ms: from then on a check may find it silent. The rows are
- * those of {@code iot_monitor.sessions.Change}, (device_id, time_ms, kind, stage_ms);
- * {@code iot_monitor.sessions.DeviceActivity} is this class in Python, for the tests
+ * those of {@code iot_monitor.activity.Change}, (device_id, time_ms, kind, stage_ms);
+ * {@code iot_monitor.activity.DeviceActivity} is this class in Python, for the tests
  * and the docs, and the two must change together.
  */
 public class DeviceActivity extends KeyedProcessFunction<String, Row, Row> {

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from iot_monitor.rules import NO_CHECK, AlertRules, DeviceState
-from iot_monitor.sessions import (
+from iot_monitor.activity import (
     Change,
     ChangeKind,
     DeviceActivity,
@@ -13,6 +12,7 @@ from iot_monitor.sessions import (
     forget_after_ms,
     quiet_stage,
 )
+from iot_monitor.rules import NO_CHECK, AlertRules, DeviceState
 
 S = 1000
 GAP = 60 * S
