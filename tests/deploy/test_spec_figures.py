@@ -143,6 +143,9 @@ def test_flink_chart_and_image_follow_the_pin():
     chart = (INFRA / "flink/Chart.yaml").read_text()
     assert f'appVersion: "{version}"' in chart
     assert f"flink-python-{version}.jar" in (INFRA / "flink/values.yaml").read_text()
+    # the monitor's Java function compiles against the Flink it runs in
+    pom = (ROOT / "jvm/monitor-functions/pom.xml").read_text()
+    assert f"<flink.version>{version}</flink.version>" in pom
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -26,9 +26,10 @@ def _with(options: dict[str, str]) -> str:
 # Flink SQL than JSON_VALUE; a line that does not is checked by `validation` in Python.
 # Every character class leaves out quotes, backslashes and control characters, so the
 # fields need no unescaping and hold nothing that validation would refuse.
+# Group 1 is the device id, group 2 the time.
 _CANONICAL = (
-    r'^\{{"event-id": ?"[ !#-\[\]-~]{{0,256}}", ?"device-id": ?"[!#-\[\]-~]{{1,{device}}}", '
-    r'?"time": ?[1-9][0-9]{{0,{digits}}}\}}$'
+    r'^\{{"event-id": ?"[ !#-\[\]-~]{{0,256}}", ?"device-id": ?"([!#-\[\]-~]{{1,{device}}})", '
+    r'?"time": ?([1-9][0-9]{{0,{digits}}})\}}$'
 )
 
 

@@ -22,6 +22,8 @@ CANONICAL = [
     b'{"event-id": "x", "device-id": "d", "time": 99999999999}',  # the largest in seconds
     b'{"event-id": "x", "device-id": "d", "time": 4102444800}',  # far ahead of the clock
     b'{"event-id": "x", "device-id": "a b~!", "time": 1700000000123}',
+    # written on Windows: the screening's fast path leaves it to the full validation
+    b'{"event-id": "x", "device-id": "crlf", "time": 1700000000}\r',
 ]
 OTHER_LAYOUTS = [
     b'{"device-id": "d", "time": 1700000000}',
