@@ -1,11 +1,11 @@
 package io.iotmonitor.flink;
 
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.types.Row;
@@ -56,7 +56,8 @@ public class DeviceActivity extends KeyedProcessFunction<String, String, Row> {
     }
 
     @Override
-    public void processElement(String event, Context ctx, Collector<Row> out) throws Exception {
+    public void processElement(String deviceId, Context ctx, Collector<Row> out)
+            throws Exception {
         long time = ctx.timestamp();
         Long stored = device.value();
         if (stored != null && time <= newest(stored)) {
