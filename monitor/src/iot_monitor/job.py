@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from pyflink.datastream import DataStream
-from pyflink.table import DataTypes, Schema, StreamTableEnvironment, Table
+from pyflink.java_gateway import get_gateway
+from pyflink.table import DataTypes, Schema, StreamTableEnvironment
+from pyflink.table.expressions import col
 
 from iot_monitor.flink_env import streaming_environment
 from iot_monitor.functions import DEAD_LETTERS, EVENT_TYPE, ValidateEvents
-from iot_monitor.pipeline import alert_stream
+from iot_monitor.pipeline import alert_stream, device_ids
 from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import (
@@ -37,7 +39,7 @@ def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -
     t_env.execute_sql(alerts_sink_table("alerts_sink", settings))
     t_env.execute_sql(dead_letter_sink_table("dead_letter_sink", settings))
     events, dead_letters = kafka_events(t_env, settings)
-    alerts = alert_stream(t_env, events, settings, settings.rules)
+    alerts = alert_stream(events, settings, settings.rules)
     t_env.create_temporary_view("alerts_out", t_env.from_data_stream(alerts))
     t_env.create_temporary_view("dead_letters_out", t_env.from_data_stream(dead_letters))
     statements = t_env.create_statement_set()
@@ -53,24 +55,27 @@ def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -
 
 def kafka_events(
     t_env: StreamTableEnvironment, settings: MonitorSettings
-) -> tuple[Table, DataStream]:
-    """The good events of `events_source` as (device_id, rowtime), the wall clock's
-    watermark included, and the dead letters.
+) -> tuple[DataStream, DataStream]:
+    """The good events of `events_source` as device ids (`pipeline.device_ids`), the
+    wall clock's watermark included, and the dead letters.
 
     A record in the canonical layout is taken apart in SQL and never reaches Python;
     any other goes through `validation` in Python, which sends it to the dead letters
     or back among the events (its watermarks go along, so it is never late for it)."""
-    fast = fast_path_sql("payload", settings)
-    canonical = t_env.sql_query(
-        f"SELECT {device_id_sql('CAST(payload AS STRING)')} AS device_id, rowtime "
-        f"FROM events_source WHERE {fast}"
-    )
-    others = t_env.to_data_stream(
+    # One query and one conversion, so that Flink reads the topic once and classifies
+    # each record once: the test reads the wall clock, and two copies of it could
+    # disagree on a record and send it down neither path.
+    classified = t_env.to_data_stream(
         t_env.sql_query(
-            "SELECT payload, source_topic, source_partition, source_offset "
-            f"FROM events_source WHERE ({fast}) IS NOT TRUE"
+            "SELECT payload, source_topic, source_partition, source_offset, "
+            f"({fast_path_sql('payload', settings)}) IS TRUE AS canonical, "
+            f"{device_id_sql('CAST(payload AS STRING)')} AS device_id, rowtime "
+            "FROM events_source"
         )
     )
+    split_java = get_gateway().jvm.io.iotmonitor.flink.CanonicalEvents
+    j_canonical = split_java.split(classified._j_data_stream)
+    others = DataStream(split_java.others(j_canonical))
     validated = (
         others.process(
             ValidateEvents(settings.time_unit, settings.max_future_skew_ms),
@@ -88,13 +93,11 @@ def kafka_events(
         .watermark("rowtime", "SOURCE_WATERMARK()")
         .build(),
     )
-    t_env.create_temporary_view("canonical_events", canonical)
-    t_env.create_temporary_view("checked_events", checked)
-    events = t_env.sql_query(
-        "SELECT device_id, rowtime FROM canonical_events "
-        "UNION ALL SELECT device_id, rowtime FROM checked_events "
-        # Never a row (see `wall_clock_ticks_table`), only the wall clock's watermark.
-        "UNION ALL SELECT device_id, rowtime FROM wall_clock WHERE device_id IS NOT NULL"
+    # Never a row (see `wall_clock_ticks_table`), only the wall clock's watermark.
+    ticks = t_env.sql_query("SELECT device_id, rowtime FROM wall_clock WHERE device_id IS NOT NULL")
+    events = DataStream(j_canonical).union(
+        device_ids(t_env.to_data_stream(checked.select(col("device_id"), col("rowtime")))),
+        device_ids(t_env.to_data_stream(ticks)),
     )
     return events, validated.get_side_output(DEAD_LETTERS)
 

@@ -14,7 +14,6 @@ from typing import Any
 from pyflink.common import Row, Types
 from pyflink.datastream import DataStream
 from pyflink.java_gateway import get_gateway
-from pyflink.table import StreamTableEnvironment, Table
 
 from iot_monitor.activity import forget_after_ms, last_quiet_ms
 from iot_monitor.functions import ALERT_TYPE, DeviceSilenceCheck
@@ -22,12 +21,21 @@ from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
 
 
-def device_changes(events: DataStream, rules: AlertRules) -> DataStream:
-    """The `activity.Change` rows of `events` (device id first, event time as the
-    record timestamp), keyed and computed by the Java function."""
-    function = get_gateway().jvm.io.iotmonitor.flink.DeviceActivity
-    j_changes = function.changes(
-        events._j_data_stream,
+def _java(name: str) -> Any:
+    return getattr(get_gateway().jvm.io.iotmonitor.flink, name)
+
+
+def device_ids(events: DataStream) -> DataStream:
+    """The device ids of `events` (rows with the device id first and the event time as
+    the record timestamp), as Java strings that keep the timestamps."""
+    return DataStream(_java("DeviceActivity").deviceIds(events._j_data_stream))
+
+
+def device_changes(ids: DataStream, rules: AlertRules) -> DataStream:
+    """The `activity.Change` rows of the device ids `ids`, keyed and computed by the
+    Java function."""
+    j_changes = _java("DeviceActivity").changes(
+        ids._j_data_stream,
         rules.inactivity_timeout_ms,
         forget_after_ms(rules),
         last_quiet_ms(rules),
@@ -39,14 +47,12 @@ def _device_id(change: Row) -> Any:
     return change[0]
 
 
-def alert_stream(
-    t_env: StreamTableEnvironment, events: Table, settings: MonitorSettings, rules: AlertRules
-) -> DataStream:
-    """`events` has columns (device_id STRING, rowtime: the event-time attribute, with
-    the watermarks). Returns the alerts as rows of `ALERT_TYPE`."""
-    changes = device_changes(t_env.to_data_stream(events), rules)
+def alert_stream(ids: DataStream, settings: MonitorSettings, rules: AlertRules) -> DataStream:
+    """`ids`: the events as device ids (from `device_ids`), with their event times as
+    timestamps and the watermarks. Returns the alerts as rows of `ALERT_TYPE`."""
     return (
-        changes.key_by(_device_id, key_type=Types.STRING())
+        device_changes(ids, rules)
+        .key_by(_device_id, key_type=Types.STRING())
         .process(DeviceSilenceCheck(rules, settings.time_unit), output_type=ALERT_TYPE)
         .name("device silence checks")
         .uid("device-silence-checks")

@@ -24,7 +24,7 @@ from pyflink.table import StreamTableEnvironment
 
 from iot_monitor.alerts import replay_line
 from iot_monitor.flink_env import bounded_environment
-from iot_monitor.pipeline import alert_stream
+from iot_monitor.pipeline import alert_stream, device_ids
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import canonical_line_regex, screened_file_table
@@ -116,7 +116,7 @@ def replay_alert_stream(
         "SELECT SUBSTRING(line FROM POSITION(CHR(9) IN line) + 1) AS device_id, rowtime "
         "FROM replay_events"
     )
-    return alert_stream(t_env, events, settings, rules)
+    return alert_stream(device_ids(t_env.to_data_stream(events)), settings, rules)
 
 
 def replay_file(source: Path, settings: MonitorSettings, out: TextIO = sys.stdout) -> int:

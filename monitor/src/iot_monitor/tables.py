@@ -119,6 +119,9 @@ def _startup_options(settings: MonitorSettings) -> dict[str, str]:
 
 
 def kafka_events_table(name: str, settings: MonitorSettings) -> str:
+    # A record without a readable time gets the epoch as its `rowtime`, never NULL: its
+    # timestamp then passes to Python validation (which rejects or reads it), and the
+    # epoch is far behind any watermark, which never moves back.
     # The record's own Kafka timestamp, set when it was produced, bounds how far ahead
     # an event may claim to be.
     not_after = f"kafka_timestamp + {interval_sql(settings.max_future_skew_ms)}"
@@ -139,7 +142,8 @@ def kafka_events_table(name: str, settings: MonitorSettings) -> str:
   source_partition INT METADATA FROM 'partition' VIRTUAL,
   source_offset BIGINT METADATA FROM 'offset' VIRTUAL,
   kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  rowtime AS TO_TIMESTAMP_LTZ({event_time_ms_sql("payload", settings.time_unit)}, 3),
+  rowtime AS COALESCE(TO_TIMESTAMP_LTZ({event_time_ms_sql("payload", settings.time_unit)}, 3),
+    TO_TIMESTAMP_LTZ(0, 3)),
   {_watermark(settings, watermark_guard_sql(settings, not_after))}
 ) WITH (
   {_with(options)}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from iot_monitor.activity import Change, ChangeKind
 from iot_monitor.flink_env import bounded_environment
-from iot_monitor.pipeline import device_changes
+from iot_monitor.pipeline import device_changes, device_ids
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import screened_file_table
@@ -50,7 +50,7 @@ def java_changes(events: list[tuple[str, int]], rules: AlertRules, tmp_path: Pat
     table = t_env.sql_query(
         "SELECT SUBSTRING(line FROM POSITION(CHR(9) IN line) + 1) AS device_id, rowtime FROM fleet"
     )
-    rows = device_changes(t_env.to_data_stream(table), rules).execute_and_collect()
+    rows = device_changes(device_ids(t_env.to_data_stream(table)), rules).execute_and_collect()
     return [Change(row[0], row[1], ChangeKind(row[2]), row[3]) for row in rows]
 
 

@@ -129,11 +129,17 @@ public class DeviceActivity extends KeyedProcessFunction<String, String, Row> {
     }
 
     /**
-     * The changes of {@code events}: rows whose field 0 is the device id, with their
-     * event time as the record timestamp.
+     * The device ids of {@code events}, rows whose field 0 is the device id; each record
+     * keeps its timestamp, the event time. Only the id crosses the exchange into the
+     * function: a string is cheaper to serialise than a row with an Instant in it.
      */
+    public static DataStream<String> deviceIds(DataStream<Row> events) {
+        return events.map(new DeviceId(), Types.STRING).name("device id");
+    }
+
+    /** The changes of {@code deviceIds}, with the event time as the record timestamp. */
     public static DataStream<Row> changes(
-            DataStream<Row> events, long gapMs, long forgetAfterMs, long lastQuietMs) {
+            DataStream<String> deviceIds, long gapMs, long forgetAfterMs, long lastQuietMs) {
         TypeInformation<Row> type =
                 Types.ROW_NAMED(
                         new String[] {"device_id", "time_ms", "kind", "stage_ms"},
@@ -141,10 +147,7 @@ public class DeviceActivity extends KeyedProcessFunction<String, String, Row> {
                         Types.LONG,
                         Types.STRING,
                         Types.LONG);
-        // Only the id crosses the exchange (the time travels as the record timestamp):
-        // a string is cheaper to serialise than a row with an Instant in it.
-        return events.map(new DeviceId())
-                .name("device id")
+        return deviceIds
                 .keyBy(id -> id, Types.STRING)
                 .process(new DeviceActivity(gapMs, forgetAfterMs, lastQuietMs), type)
                 .name("device activity")
