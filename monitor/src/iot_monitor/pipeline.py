@@ -1,7 +1,7 @@
 """The topology, apart from where events come from and where alerts go.
 
 Per event, only Java runs: Flink's SQL operators read and decode the events, and the
-monitor's one Java function, `DeviceActivity` (`jvm/monitor-functions`), keeps each
+monitor's Java function `DeviceActivity` (`jvm/monitor-functions`) keeps each
 device's newest event time. Python's silence check sees only what changes the alert
 schedule (`activity.py` says what that is and why it is enough): at a realistic
 rate, a few rows per device per silence instead of one per event.
