@@ -63,8 +63,8 @@ def kafka_events(
     any other goes through `validation` in Python, which sends it to the dead letters
     or back among the events (its watermarks go along, so it is never late for it)."""
     # One query and one conversion, so that Flink reads the topic once and classifies
-    # each record once: the test reads the wall clock, and two copies of it could
-    # disagree on a record and send it down neither path.
+    # each record once: the layout test reads the wall clock, and two copies of it
+    # could disagree on a record and send it down neither path.
     classified = t_env.to_data_stream(
         t_env.sql_query(
             "SELECT payload, source_topic, source_partition, source_offset, "
