@@ -82,7 +82,7 @@ def bounded_environment(settings: MonitorSettings) -> Environments:
     _expose_python_environment()
     config = _base_configuration(settings)
     config.set_string("pipeline.auto-watermark-interval", "0")
-    return _table_environment(config, [], function_jars())
+    return _table_environment(config, function_jars())
 
 
 def streaming_environment(settings: MonitorSettings) -> Environments:
@@ -105,7 +105,7 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
         # operator whose id comes from the SQL. When a new version's SQL changes it,
         # the source reads on from the group's offsets, committed with each checkpoint.
         config.set_string("execution.state-recovery.ignore-unclaimed-state", "true")
-    return _table_environment(config, jars, function_jars())
+    return _table_environment(config, [*jars, *function_jars()])
 
 
 def restore_path(settings: MonitorSettings) -> str | None:
@@ -123,10 +123,7 @@ def restore_path(settings: MonitorSettings) -> str | None:
     return path
 
 
-def _table_environment(
-    config: Configuration, connectors: list[str], functions: list[str]
-) -> Environments:
-    jars = [*connectors, *functions]
+def _table_environment(config: Configuration, jars: list[str]) -> Environments:
     if jars:
         # Set before the environments exist: PyFlink then puts them on the class path
         # where the job graph is built, which names the Java function's class, and the

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from pyflink.datastream import DataStream
-from pyflink.java_gateway import get_gateway
 from pyflink.table import DataTypes, Schema, StreamTableEnvironment
 from pyflink.table.expressions import col
 
 from iot_monitor.flink_env import streaming_environment
 from iot_monitor.functions import DEAD_LETTERS, EVENT_TYPE, ValidateEvents
-from iot_monitor.pipeline import alert_stream, device_ids
+from iot_monitor.pipeline import alert_stream, device_ids, split_by_layout
 from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.tables import (
@@ -73,9 +72,7 @@ def kafka_events(
             "FROM events_source"
         )
     )
-    split_java = get_gateway().jvm.io.iotmonitor.flink.CanonicalEvents
-    j_canonical = split_java.split(classified._j_data_stream)
-    others = DataStream(split_java.others(j_canonical))
+    canonical, others = split_by_layout(classified)
     validated = (
         others.process(
             ValidateEvents(settings.time_unit, settings.max_future_skew_ms),
@@ -95,7 +92,7 @@ def kafka_events(
     )
     # Never a row (see `wall_clock_ticks_table`), only the wall clock's watermark.
     ticks = t_env.sql_query("SELECT device_id, rowtime FROM wall_clock WHERE device_id IS NOT NULL")
-    events = DataStream(j_canonical).union(
+    events = canonical.union(
         device_ids(t_env.to_data_stream(checked.select(col("device_id"), col("rowtime")))),
         device_ids(t_env.to_data_stream(ticks)),
     )

@@ -31,6 +31,16 @@ def device_ids(events: DataStream) -> DataStream:
     return DataStream(_java("DeviceActivity").deviceIds(events._j_data_stream))
 
 
+def split_by_layout(classified: DataStream) -> tuple[DataStream, DataStream]:
+    """The Java function `CanonicalEvents` over rows (payload, source_topic,
+    source_partition, source_offset, canonical, device_id): the device ids of the
+    canonical records, as `device_ids` gives them, and the other records as (payload,
+    source_topic, source_partition, source_offset), for validation."""
+    split = _java("CanonicalEvents")
+    j_canonical = split.split(classified._j_data_stream)
+    return DataStream(j_canonical), DataStream(split.others(j_canonical))
+
+
 def device_changes(ids: DataStream, rules: AlertRules) -> DataStream:
     """The `activity.Change` rows of the device ids `ids`, keyed and computed by the
     Java function."""

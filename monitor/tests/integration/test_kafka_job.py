@@ -32,6 +32,38 @@ def aligned_base(hours_ago: int) -> int:
     return (now - hours_ago * 3600) // 30 * 30
 
 
+# A backlog with a device expiry of 10 minutes: once the backlog is read the
+# partitions go idle and the wall clock takes over, so every device is reported
+# until it expires, a finite, exact set.
+BACKLOG_EXPIRY_S = 600
+
+
+def backlog_alerts(events_s: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
+    """(check ms, device, latest s) of every alert a backlog of (device, time s) gives."""
+    expected = expected_alerts(
+        [(d, t * S) for d, t in events_s],
+        expiry=BACKLOG_EXPIRY_S * S,
+        last_check=int(time.time()) * S,
+    )
+    return [(check, device, latest // S) for check, device, latest in expected]
+
+
+def backlog_monitor_args(topics: dict[str, str], bootstrap: str, tmp_path: Path) -> list[str]:
+    return monitor_args(
+        topics,
+        bootstrap,
+        tmp_path / "chk",
+        idle_timeout="5s",
+        device_expiry=f"{BACKLOG_EXPIRY_S}s",
+    )
+
+
+def read_alerts(bootstrap: str, topics: dict[str, str], count: int) -> list[tuple[int, str, int]]:
+    """The first `count` alerts, as `alerts_of` gives them."""
+    messages = read_until(bootstrap, topics["alerts"], lambda got: len(got) >= count, 150)
+    return alerts_of(messages)
+
+
 def test_a_backlog_gives_exactly_the_expected_alerts_and_bad_events_go_to_the_dlq(
     kafka_bootstrap: str, kafka_test_topics: dict[str, str], tmp_path: Path
 ) -> None:
@@ -47,24 +79,10 @@ def test_a_backlog_gives_exactly_the_expected_alerts_and_bad_events_go_to_the_dl
         records.insert(7 * n + 3, (f"bad-{n}", payload))
     produce(kafka_bootstrap, kafka_test_topics["events"], records)
 
-    # Once the backlog is read the partitions go idle and the wall clock takes over,
-    # so every device is reported until it expires: a finite, exact set.
-    expected = expected_alerts(
-        [(d, t * S) for d, t in events], expiry=600 * S, last_check=int(time.time()) * S
-    )
-    expected_s = [(check, device, latest // S) for check, device, latest in expected]
-    args = monitor_args(
-        kafka_test_topics, kafka_bootstrap, tmp_path / "chk", idle_timeout="5s", device_expiry="10m"
-    )
+    expected_s = backlog_alerts(events)
+    args = backlog_monitor_args(kafka_test_topics, kafka_bootstrap, tmp_path)
     with running_monitor(args, tmp_path / "monitor.log"):
-        alerts = alerts_of(
-            read_until(
-                kafka_bootstrap,
-                kafka_test_topics["alerts"],
-                lambda got: len(got) >= len(expected),
-                timeout_s=150,
-            )
-        )
+        alerts = read_alerts(kafka_bootstrap, kafka_test_topics, len(expected_s))
         time.sleep(5)  # anything beyond the expected set would show up by now
         alerts += alerts_of(
             read_until(kafka_bootstrap, kafka_test_topics["alerts"], lambda got: False, 3)
@@ -106,22 +124,10 @@ def test_events_in_other_layouts_count_like_the_canonical_ones(
     records = [(device, layouts[layout](device, t)) for layout, device, t in events]
     produce(kafka_bootstrap, kafka_test_topics["events"], records)
 
-    expected = expected_alerts(
-        [(d, t * S) for _, d, t in events], expiry=600 * S, last_check=int(time.time()) * S
-    )
-    expected_s = [(check, device, latest // S) for check, device, latest in expected]
-    args = monitor_args(
-        kafka_test_topics, kafka_bootstrap, tmp_path / "chk", idle_timeout="5s", device_expiry="10m"
-    )
+    expected_s = backlog_alerts([(d, t) for _, d, t in events])
+    args = backlog_monitor_args(kafka_test_topics, kafka_bootstrap, tmp_path)
     with running_monitor(args, tmp_path / "monitor.log"):
-        alerts = alerts_of(
-            read_until(
-                kafka_bootstrap,
-                kafka_test_topics["alerts"],
-                lambda got: len(got) >= len(expected),
-                timeout_s=150,
-            )
-        )
+        alerts = read_alerts(kafka_bootstrap, kafka_test_topics, len(expected_s))
     assert sorted(alerts) == expected_s
     assert {device for _, device, _ in alerts} == {d for _, d, _ in events}
 
