@@ -97,7 +97,6 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     )
     config.set_string("execution.checkpointing.num-retained", "3")
     config.set_string("restart-strategy.type", "exponential-delay")
-    config.set_string("table.exec.source.idle-timeout", f"{settings.idle_timeout_ms} ms")
     restore = restore_path(settings)
     if restore:
         config.set_string("execution.state-recovery.path", restore)

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from pyflink.datastream import DataStream
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.table import DataTypes, Schema, StreamTableEnvironment
 from pyflink.table.expressions import col
 
 from iot_monitor.flink_env import streaming_environment
 from iot_monitor.functions import DEAD_LETTERS, EVENT_TYPE, ValidateEvents
+from iot_monitor.kafka_source import read_events
 from iot_monitor.pipeline import alert_stream, device_ids, split_by_layout
 from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import (
-    alerts_sink_table,
-    dead_letter_sink_table,
-    device_id_sql,
-    fast_path_sql,
-    kafka_events_table,
-    wall_clock_ticks_table,
-)
+from iot_monitor.tables import alerts_sink_table, dead_letter_sink_table, wall_clock_ticks_table
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +25,14 @@ _DEAD_LETTER_HEADERS = """MAP[
   'dlq.source.offset', ENCODE(CAST(source_offset AS STRING), 'UTF-8')]"""
 
 
-def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -> None:
-    """Add the whole job to `t_env`; the caller executes it."""
-    t_env.execute_sql(kafka_events_table("events_source", settings))
+def attach_kafka_job(
+    env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, settings: MonitorSettings
+) -> None:
+    """Add the whole job to `env` and `t_env`; the caller executes it."""
     t_env.execute_sql(wall_clock_ticks_table("wall_clock", settings))
     t_env.execute_sql(alerts_sink_table("alerts_sink", settings))
     t_env.execute_sql(dead_letter_sink_table("dead_letter_sink", settings))
-    events, dead_letters = kafka_events(t_env, settings)
+    events, dead_letters = kafka_events(env, t_env, settings)
     alerts = alert_stream(events, settings, settings.rules)
     t_env.create_temporary_view("alerts_out", t_env.from_data_stream(alerts))
     t_env.create_temporary_view("dead_letters_out", t_env.from_data_stream(dead_letters))
@@ -53,26 +48,16 @@ def attach_kafka_job(t_env: StreamTableEnvironment, settings: MonitorSettings) -
 
 
 def kafka_events(
-    t_env: StreamTableEnvironment, settings: MonitorSettings
+    env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, settings: MonitorSettings
 ) -> tuple[DataStream, DataStream]:
-    """The good events of `events_source` as device ids (`pipeline.device_ids`), the
+    """The good events of the events topic as device ids (`pipeline.device_ids`), the
     wall clock's watermark included, and the dead letters.
 
-    A record in the canonical layout is taken apart in SQL and never reaches Python;
-    any other goes through `validation` in Python, which sends it to the dead letters
-    or back among the events (its watermarks go along, so it is never late for it)."""
-    # One query and one conversion, so that Flink reads the topic once and classifies
-    # each record once: the layout test reads the wall clock, and two copies of it
-    # could disagree on a record and send it down neither path.
-    classified = t_env.to_data_stream(
-        t_env.sql_query(
-            "SELECT payload, source_topic, source_partition, source_offset, "
-            f"({fast_path_sql('payload', settings)}) IS TRUE AS canonical, "
-            f"{device_id_sql('CAST(payload AS STRING)')} AS device_id, rowtime "
-            "FROM events_source"
-        )
-    )
-    canonical, others = split_by_layout(classified)
+    A record in the canonical layout is taken apart in the Kafka source and never
+    reaches Python; any other goes through `validation` in Python, which sends it to
+    the dead letters or back among the events (its watermarks go along, so it is never
+    late for it)."""
+    canonical, others = split_by_layout(read_events(env, settings))
     validated = (
         others.process(
             ValidateEvents(settings.time_unit, settings.max_future_skew_ms),
@@ -102,7 +87,7 @@ def kafka_events(
 def run_job(settings: MonitorSettings) -> None:
     check_kafka(settings)
     env, t_env = streaming_environment(settings)
-    attach_kafka_job(t_env, settings)
+    attach_kafka_job(env, t_env, settings)
     log.info(
         "monitoring %s on %s: alerts to %s (%s), bad events to %s; a device silent for "
         "more than %d s is reported at every %d s check",

@@ -1,7 +1,7 @@
 """The topology, apart from where events come from and where alerts go.
 
-Per event, only Java runs: Flink's SQL operators read and decode the events, and the
-monitor's Java function `DeviceActivity` (`jvm/monitor-functions`) keeps each
+Per event, only Java runs: the Kafka source decodes the events (`kafka_source`), and
+the monitor's Java function `DeviceActivity` (`jvm/monitor-functions`) keeps each
 device's newest event time. Python's silence check sees only what changes the alert
 schedule (`activity.py` says what that is and why it is enough): at a realistic
 rate, a few rows per device per silence instead of one per event.
@@ -21,30 +21,31 @@ from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
 
 
-def _java(name: str) -> Any:
+def java_class(name: str) -> Any:
+    """A class of the monitor's Java functions (`jvm/monitor-functions`)."""
     return getattr(get_gateway().jvm.io.iotmonitor.flink, name)
 
 
 def device_ids(events: DataStream) -> DataStream:
     """The device ids of `events` (rows with the device id first and the event time as
     the record timestamp), as Java strings that keep the timestamps."""
-    return DataStream(_java("DeviceActivity").deviceIds(events._j_data_stream))
+    return DataStream(java_class("DeviceActivity").deviceIds(events._j_data_stream))
 
 
-def split_by_layout(classified: DataStream) -> tuple[DataStream, DataStream]:
-    """The Java function `CanonicalEvents` over rows (payload, source_topic,
-    source_partition, source_offset, canonical, device_id): the device ids of the
-    canonical records, as `device_ids` gives them, and the other records as (payload,
-    source_topic, source_partition, source_offset), for validation."""
-    split = _java("CanonicalEvents")
-    j_canonical = split.split(classified._j_data_stream)
+def split_by_layout(records: DataStream) -> tuple[DataStream, DataStream]:
+    """The Java function `CanonicalEvents` over the records of `kafka_source`: the
+    device ids of the canonical events, as `device_ids` gives them, and the other
+    records as (payload, source_topic, source_partition, source_offset), for
+    validation."""
+    split = java_class("CanonicalEvents")
+    j_canonical = split.split(records._j_data_stream)
     return DataStream(j_canonical), DataStream(split.others(j_canonical))
 
 
 def device_changes(ids: DataStream, rules: AlertRules) -> DataStream:
     """The `activity.Change` rows of the device ids `ids`, keyed and computed by the
     Java function."""
-    j_changes = _java("DeviceActivity").changes(
+    j_changes = java_class("DeviceActivity").changes(
         ids._j_data_stream,
         rules.inactivity_timeout_ms,
         forget_after_ms(rules),

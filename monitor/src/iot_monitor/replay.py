@@ -23,11 +23,12 @@ from pyflink.datastream import DataStream
 from pyflink.table import StreamTableEnvironment
 
 from iot_monitor.alerts import replay_line
+from iot_monitor.canonical import canonical_line_regex
 from iot_monitor.flink_env import bounded_environment
 from iot_monitor.pipeline import alert_stream, device_ids
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import canonical_line_regex, screened_file_table
+from iot_monitor.tables import screened_file_table
 from iot_monitor.validation import Rejection, parse_event
 
 log = logging.getLogger(__name__)

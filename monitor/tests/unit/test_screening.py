@@ -8,29 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+from iot_monitor.canonical import canonical_line_regex
 from iot_monitor.replay import screen_file
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import canonical_line_regex
 from iot_monitor.timeunit import TimeUnit
 from iot_monitor.validation import Rejection, parse_event
 
 from monitor.tests.hostile_events import NOW_S, hostile_events
-
-CANONICAL = [
-    b'{"event-id": "run-1", "device-id": "device-0001", "time": 1700000000}',
-    b'{"event-id":"e0","device-id":"d0","time":1700000000}',
-    b'{"event-id": "x", "device-id": "d", "time": 99999999999}',  # the largest in seconds
-    b'{"event-id": "x", "device-id": "d", "time": 4102444800}',  # far ahead of the clock
-    b'{"event-id": "x", "device-id": "a b~!", "time": 1700000000123}',
-    # written on Windows: the screening's fast path leaves it to the full validation
-    b'{"event-id": "x", "device-id": "crlf", "time": 1700000000}\r',
-]
-OTHER_LAYOUTS = [
-    b'{"device-id": "d", "time": 1700000000}',
-    b'{"time": 1700000000, "device-id": "d", "event-id": "x"}',
-    b'{"event-id": "x", "device-id": "d", "time": 1700000000.5}',
-    b'{"event-id": "x", "device-id": "caf\xc3\xa9", "time": 1700000000}',
-]
+from monitor.tests.layouts import CANONICAL, OTHER_LAYOUTS
 
 
 @pytest.mark.parametrize("unit", list(TimeUnit))

@@ -1,14 +1,8 @@
 from __future__ import annotations
 
+from iot_monitor.kafka_source import consumer_properties
 from iot_monitor.settings import DeliveryGuarantee, MonitorSettings
-from iot_monitor.tables import (
-    alerts_sink_table,
-    interval_sql,
-    kafka_events_table,
-    wall_clock_ticks_table,
-)
-from iot_monitor.timeunit import TimeUnit
-from iot_monitor.validation import SECONDS_THAT_LOOK_LIKE_MS
+from iot_monitor.tables import alerts_sink_table, interval_sql, wall_clock_ticks_table
 
 
 def test_intervals_do_not_overflow_past_a_hundred_seconds() -> None:
@@ -17,34 +11,16 @@ def test_intervals_do_not_overflow_past_a_hundred_seconds() -> None:
     assert interval_sql(90_061_001) == "INTERVAL '1 01:01:01.001' DAY TO SECOND(3)"
 
 
-def test_the_events_table_reads_per_partition_with_a_bounded_watermark() -> None:
-    ddl = kafka_events_table("src", MonitorSettings(max_out_of_orderness_ms=7_000))
-    assert "WATERMARK FOR rowtime AS CASE WHEN" in ddl
-    assert "THEN rowtime - INTERVAL '0 00:00:07.000' DAY TO SECOND(3) END" in ddl
-    assert "'scan.startup.mode' = 'group-offsets'" in ddl
-    assert "'properties.auto.offset.reset' = 'earliest'" in ddl
-    assert "METADATA FROM 'offset'" in ddl
-    assert "kafka_timestamp + INTERVAL '0 00:05:00.000'" in ddl
-    # the watermark ignores exactly what validation rejects as milliseconds-in-seconds
-    assert f"rowtime < TO_TIMESTAMP_LTZ({SECONDS_THAT_LOOK_LIKE_MS * 1000}, 3)" in ddl
-
-
-def test_milliseconds_are_not_scaled() -> None:
-    ddl = kafka_events_table("src", MonitorSettings(time_unit=TimeUnit.MILLISECONDS))
-    assert "AS DOUBLE) * 1 AS BIGINT" in ddl
-    assert "100000000000" not in ddl
-
-
-def test_starting_offsets_map_to_the_connector() -> None:
-    assert "'latest-offset'" in kafka_events_table("s", MonitorSettings(starting_offsets="latest"))
-    ddl = kafka_events_table("s", MonitorSettings(starting_offsets="2023-11-14T22:13:20Z"))
-    assert "'scan.startup.timestamp-millis' = '1700000000000'" in ddl
-
-
 def test_kafka_security_settings_reach_the_clients() -> None:
     settings = MonitorSettings(kafka_properties={"security.protocol": "SASL_SSL"})
-    for ddl in (kafka_events_table("s", settings), alerts_sink_table("a", settings)):
-        assert "'properties.security.protocol' = 'SASL_SSL'" in ddl
+    assert "'properties.security.protocol' = 'SASL_SSL'" in alerts_sink_table("a", settings)
+    assert consumer_properties(settings)["security.protocol"] == "SASL_SSL"
+
+
+def test_the_events_are_read_committed_and_their_offsets_committed_on_checkpoint() -> None:
+    properties = consumer_properties(MonitorSettings())
+    assert properties["isolation.level"] == "read_committed"
+    assert properties["commit.offsets.on.checkpoint"] == "true"
 
 
 def test_alerts_are_transactional_unless_asked_otherwise() -> None:
@@ -57,7 +33,7 @@ def test_alerts_are_transactional_unless_asked_otherwise() -> None:
 
 
 def test_quotes_in_values_are_escaped() -> None:
-    ddl = kafka_events_table("s", MonitorSettings(events_topic="it's"))
+    ddl = alerts_sink_table("s", MonitorSettings(alerts_topic="it's"))
     assert "'topic' = 'it''s'" in ddl
 
 

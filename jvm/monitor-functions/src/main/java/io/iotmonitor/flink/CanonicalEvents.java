@@ -10,15 +10,12 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Splits the Kafka records that SQL classified: a record in the canonical layout goes on
- * as its device id (its event time is the record timestamp); any other goes to the side
- * output, for the full validation in Python. One pass over the records, so Flink reads
- * the topic once and each record is classified once.
- *
- * <p>Input rows: (payload, source_topic, source_partition, source_offset, canonical,
- * device_id), with the event time as the record timestamp.
+ * Splits the records {@link EventDecoder} read: a canonical event goes on as its device
+ * id (its event time is the record timestamp); any other record goes to the side output
+ * as a row (payload, source_topic, source_partition, source_offset), for the full
+ * validation in Python.
  */
-public class CanonicalEvents extends ProcessFunction<Row, String> {
+public class CanonicalEvents extends ProcessFunction<KafkaEvent, String> {
     private static final long serialVersionUID = 1L;
     public static final TypeInformation<Row> OTHER_TYPE =
             Types.ROW_NAMED(
@@ -30,23 +27,18 @@ public class CanonicalEvents extends ProcessFunction<Row, String> {
     public static final OutputTag<Row> OTHERS = new OutputTag<>("other-layouts", OTHER_TYPE);
 
     @Override
-    public void processElement(Row record, Context ctx, Collector<String> out) {
-        if (Boolean.TRUE.equals(record.getField(4))) {
-            out.collect((String) record.getField(5));
+    public void processElement(KafkaEvent record, Context ctx, Collector<String> out) {
+        if (record.isCanonical()) {
+            out.collect(record.deviceId);
         } else {
-            Row other =
-                    Row.of(
-                            record.getField(0),
-                            record.getField(1),
-                            record.getField(2),
-                            record.getField(3));
-            ctx.output(OTHERS, other);
+            ctx.output(
+                    OTHERS, Row.of(record.payload, record.topic, record.partition, record.offset));
         }
     }
 
     /** The device ids of the canonical records; {@link #others} gives the rest. */
-    public static SingleOutputStreamOperator<String> split(DataStream<Row> classified) {
-        return classified.process(new CanonicalEvents(), Types.STRING).name("split by layout");
+    public static SingleOutputStreamOperator<String> split(DataStream<KafkaEvent> records) {
+        return records.process(new CanonicalEvents(), Types.STRING).name("split by layout");
     }
 
     public static DataStream<Row> others(SingleOutputStreamOperator<String> split) {
