@@ -1,13 +1,16 @@
 """Kafka-to-Kafka throughput: events/s of the monitor with exactly-once and with
-at-least-once, against a plain consumer of the same topic (the ceiling).
+at-least-once, against plain consumers of the same topic (the ceiling).
 
     .venv/bin/python -m bench.monitor.kafka_throughput [--events 200000]
         [--devices 10000] [--parallelism 1] [--modes exactly-once,at-least-once]
 
 N events (every device every 10 s, a run that ends now) are preloaded into a fresh
-3-partition topic. For each delivery guarantee the monitor starts from the earliest
-offset with a fresh consumer group, and the benchmark polls that group's committed
-offsets, which Flink commits with each completed checkpoint (every 10 s). Two figures
+3-partition topic. The ceiling is Kafka's own Java consumer (`ConsumerPerformance`
+from the broker's jars, the client Flink's source uses), timed from its first fetch;
+one confluent-kafka consumer is shown beside it. For each delivery guarantee the
+monitor starts from the earliest offset with a fresh consumer group, and the
+benchmark polls that group's committed offsets, which Flink commits with each
+completed checkpoint (every 10 s). Two figures
 per mode: events over the time from launch until everything was committed (JVM
 start and planning included), and the sustained rate between the first and the last
 checkpoint that moved the offsets, leaving out the last interval, in which the monitor
@@ -17,15 +20,25 @@ may have caught up and idled (resolution: one checkpoint interval).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from bench.monitor import kafka_tools
-from bench.monitor.common import console, machine_line, print_table, wait_for_quiet_machine
+from bench.monitor.common import (
+    REPO,
+    cache_dir,
+    console,
+    machine_line,
+    print_table,
+    wait_for_quiet_machine,
+)
 
 POLL_S = 0.5
 
@@ -59,6 +72,27 @@ def raw_consume_rate(topic: str, total: int) -> float:
     elapsed = time.perf_counter() - (started or 0.0)
     consumer.close()
     return total / elapsed
+
+
+def java_consume_rate(topic: str, total: int) -> float:
+    """Events/s of Kafka's Java consumer reading the whole topic, from its first fetch
+    (`fetch.nMsg.sec` of the broker's `ConsumerPerformance` tool)."""
+    subprocess.run([str(REPO / "scripts/fetch-jars.sh"), "kafka"], check=True)
+    jars = Path(os.environ.get("IOT_JAR_CACHE", Path.home() / ".cache/iot-monitor/jars"))
+    config = cache_dir() / "ceiling-consumer.properties"
+    config.write_text("isolation.level=read_committed\n")
+    command = [
+        "java", "-cp", str(jars / "kafka" / "*"), "org.apache.kafka.tools.ConsumerPerformance",
+        "--bootstrap-server", kafka_tools.bootstrap(),
+        "--topic", topic,
+        "--messages", str(total),
+        "--group", f"bench-ceiling-{kafka_tools.run_id()}",
+        "--consumer.config", str(config),
+    ]  # fmt: skip
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    header, values = output.strip().splitlines()[-2:]
+    stats = dict(zip(header.split(", "), values.split(", "), strict=True))
+    return float(stats["fetch.nMsg.sec"])
 
 
 def measure_monitor(
@@ -116,8 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"preloaded {total:,} events from {args.devices:,} devices into {topic}")
         rows: list[list[object]] = []
         load = wait_for_quiet_machine()
-        ceiling = raw_consume_rate(topic, total)
-        rows.append(["raw consume (confluent-kafka)", f"{load:.2f}", "-", f"{ceiling:,.0f}", "-"])
+        ceiling = java_consume_rate(topic, total)
+        rows.append(["Kafka's Java consumer (ceiling)", f"{load:.2f}", "-", f"{ceiling:,.0f}", "-"])
+        load = wait_for_quiet_machine()
+        python_rate = raw_consume_rate(topic, total)
+        rows.append(
+            ["one confluent-kafka consumer", f"{load:.2f}", "-", f"{python_rate:,.0f}", "-"]
+        )
         for mode in args.modes.split(","):
             load = wait_for_quiet_machine()
             result = measure_monitor(topic, total, mode, args.parallelism, args.timeout)
