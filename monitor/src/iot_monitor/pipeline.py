@@ -9,10 +9,11 @@ rate, a few rows per device per silence instead of one per event.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pyflink.common import Row, Types
-from pyflink.datastream import DataStream
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
 from iot_monitor.activity import forget_after_ms, last_quiet_ms
@@ -30,6 +31,17 @@ def device_ids(events: DataStream) -> DataStream:
     """The device ids of `events` (rows with the device id first and the event time as
     the record timestamp), as Java strings that keep the timestamps."""
     return DataStream(java_class("DeviceActivity").deviceIds(events._j_data_stream))
+
+
+def screened_device_ids(
+    env: StreamExecutionEnvironment, screened: Path, settings: MonitorSettings
+) -> DataStream:
+    """The events of a file written by `replay.screen_file`, as `device_ids` gives them,
+    with a watermark after every event that moves it (the Java `ScreenedEvents`)."""
+    j_ids = java_class("ScreenedEvents").read(
+        env._j_stream_execution_environment, str(screened), settings.max_out_of_orderness_ms
+    )
+    return DataStream(j_ids)
 
 
 def split_by_layout(records: DataStream) -> tuple[DataStream, DataStream]:

@@ -19,16 +19,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
-from pyflink.datastream import DataStream
-from pyflink.table import StreamTableEnvironment
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
 
 from iot_monitor.alerts import replay_line
 from iot_monitor.canonical import canonical_line_regex
 from iot_monitor.flink_env import bounded_environment
-from iot_monitor.pipeline import alert_stream, device_ids
+from iot_monitor.pipeline import alert_stream, screened_device_ids
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import screened_file_table
 from iot_monitor.validation import Rejection, parse_event
 
 log = logging.getLogger(__name__)
@@ -101,23 +99,18 @@ def run_replay(
 def _run_screened(
     screened: Path, settings: MonitorSettings, rules: AlertRules
 ) -> list[tuple[int, str, int]]:
-    _, t_env = bounded_environment(settings)
-    alerts = replay_alert_stream(t_env, screened, settings, rules)
+    env, _ = bounded_environment(settings)
+    alerts = replay_alert_stream(env, screened, settings, rules)
     return sorted(
         (row[2], row[0], row[1]) for row in alerts.execute_and_collect("iot-monitor-replay")
     )
 
 
 def replay_alert_stream(
-    t_env: StreamTableEnvironment, screened: Path, settings: MonitorSettings, rules: AlertRules
+    env: StreamExecutionEnvironment, screened: Path, settings: MonitorSettings, rules: AlertRules
 ) -> DataStream:
     """The alerts of a file written by `screen_file`."""
-    t_env.execute_sql(screened_file_table("replay_events", str(screened), settings))
-    events = t_env.sql_query(
-        "SELECT SUBSTRING(line FROM POSITION(CHR(9) IN line) + 1) AS device_id, rowtime "
-        "FROM replay_events"
-    )
-    return alert_stream(device_ids(t_env.to_data_stream(events)), settings, rules)
+    return alert_stream(screened_device_ids(env, screened, settings), settings, rules)
 
 
 def replay_file(source: Path, settings: MonitorSettings, out: TextIO = sys.stdout) -> int:

@@ -1,9 +1,5 @@
-"""SQL for the job's tables other than the events topic (`kafka_source`): the replay
-file, the wall clock, and the Kafka sinks, built from the settings.
-
-A replay file's timestamps and watermarks are assigned here, on the Java side, so
-that it gets watermarks as it is read rather than one final watermark at its end.
-"""
+"""SQL for the Kafka job's tables other than the events topic (`kafka_source`): the
+wall clock and the Kafka sinks, built from the settings."""
 
 from __future__ import annotations
 
@@ -35,19 +31,6 @@ def kafka_client_options(settings: MonitorSettings) -> dict[str, str]:
     options = {"properties.bootstrap.servers": settings.kafka_bootstrap_servers}
     options.update({f"properties.{k}": v for k, v in settings.kafka_properties.items()})
     return options
-
-
-def screened_file_table(name: str, path: str, settings: MonitorSettings) -> str:
-    """A replay's events as its screening writes them: `time-ms TAB device-id` per line
-    (a device id holds no control character, so no tab)."""
-    options = {"connector": "filesystem", "path": path, "format": "raw"}
-    return f"""CREATE TEMPORARY TABLE {name} (
-  line STRING,
-  rowtime AS TO_TIMESTAMP_LTZ(CAST(SPLIT_INDEX(line, CHR(9), 0) AS BIGINT), 3),
-  {_watermark(settings)}
-) WITH (
-  {_with(options)}
-)"""
 
 
 def alerts_sink_table(name: str, settings: MonitorSettings) -> str:

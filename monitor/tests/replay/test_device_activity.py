@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from iot_monitor.activity import Change, ChangeKind
 from iot_monitor.flink_env import bounded_environment
-from iot_monitor.pipeline import device_changes, device_ids
+from iot_monitor.pipeline import device_changes, screened_device_ids
 from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
-from iot_monitor.tables import screened_file_table
 
 from monitor.tests.pipeline_model import channels
 
@@ -45,12 +44,8 @@ def java_changes(events: list[tuple[str, int]], rules: AlertRules, tmp_path: Pat
     settings = MonitorSettings(parallelism=1, max_out_of_orderness_ms=5 * S)
     screened = tmp_path / "events.tsv"
     screened.write_text("".join(f"{t}\t{device}\n" for device, t in events))
-    _, t_env = bounded_environment(settings)
-    t_env.execute_sql(screened_file_table("fleet", str(screened), settings))
-    table = t_env.sql_query(
-        "SELECT SUBSTRING(line FROM POSITION(CHR(9) IN line) + 1) AS device_id, rowtime FROM fleet"
-    )
-    rows = device_changes(device_ids(t_env.to_data_stream(table)), rules).execute_and_collect()
+    env, _ = bounded_environment(settings)
+    rows = device_changes(screened_device_ids(env, screened, settings), rules).execute_and_collect()
     return [Change(row[0], row[1], ChangeKind(row[2]), row[3]) for row in rows]
 
 
