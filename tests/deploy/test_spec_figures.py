@@ -143,9 +143,16 @@ def test_flink_chart_and_image_follow_the_pin():
     chart = (INFRA / "flink/Chart.yaml").read_text()
     assert f'appVersion: "{version}"' in chart
     assert f"flink-python-{version}.jar" in (INFRA / "flink/values.yaml").read_text()
-    # the monitor's Java function compiles against the Flink it runs in
+    # the monitor's Java functions compile against the Flink and the Kafka connector
+    # they run with
     pom = (ROOT / "jvm/monitor-functions/pom.xml").read_text()
     assert f"<flink.version>{version}</flink.version>" in pom
+    connector = re.search(
+        r"<flink.kafka.connector.version>(.+)</flink.kafka.connector.version>",
+        (ROOT / "jvm/flink-connectors/pom.xml").read_text(),
+    )
+    assert connector
+    assert connector.group(0) in pom
 
 
 @pytest.mark.parametrize("env", ENVS)

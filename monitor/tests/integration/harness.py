@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,13 +38,47 @@ def event(device: str, time_s: int) -> tuple[str, bytes]:
     return device, json.dumps(body).encode()
 
 
+class _Watched:
+    """A monitor started by `running_monitor`: a test reading its output fails at once,
+    with the reason, when the monitor exits or its Flink job fails, rather than waiting
+    out its timeout."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path, flink_logs: Path) -> None:
+        self.process = process
+        self.log = log
+        self.flink_logs = flink_logs
+        self.read_to: dict[Path, int] = {}
+
+    def check(self) -> None:
+        code = self.process.poll()
+        if code is not None:
+            tail = self.log.read_text(errors="replace").splitlines()[-15:]
+            raise AssertionError(
+                f"the monitor exited with code {code}; the end of {self.log}:\n" + "\n".join(tail)
+            )
+        for path in sorted(self.flink_logs.glob("*.log")):
+            with path.open("rb") as log:
+                log.seek(self.read_to.get(path, 0))
+                text = log.read()
+                self.read_to[path] = log.tell()
+            for line in text.decode(errors="replace").splitlines():
+                if _TASK_FAILED.search(line):
+                    raise AssertionError(f"the monitor's Flink job failed (see {path}): {line}")
+
+
+_WATCHED: list[_Watched] = []
+# How Flink logs a task that failed, whether it restarts or not.
+_TASK_FAILED = re.compile(r"switched from [A-Z]+ to FAILED")
+
+
 def read_until(
     bootstrap: str,
     topic: str,
     done: Callable[[list[Message]], bool],
     timeout_s: float,
 ) -> list[Message]:
-    """Committed records of `topic` from the start, until `done` says so or time runs out."""
+    """Committed records of `topic` from the start, until `done` says so or time runs out.
+    Fails as soon as a monitor of `running_monitor` exits or its Flink job fails."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -58,6 +93,8 @@ def read_until(
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline and not done(messages):
+            for watched in _WATCHED:
+                watched.check()
             message = consumer.poll(0.5)
             if message is not None and not message.error():
                 messages.append(message)
@@ -79,9 +116,20 @@ def alerts_of(messages: list[Message]) -> list[tuple[int, str, int]]:
 
 @contextmanager
 def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`iot-monitor run ARGS`, logging to `log_path`; Flink's own log goes to the folder
+    beside it named like it, with `-flink` added."""
     command = [sys.executable, "-m", "iot_monitor", "run", *args]
+    flink_logs = log_path.with_name(log_path.stem + "-flink")
+    flink_logs.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "FLINK_LOG_DIR": str(flink_logs)},
+        )
+    watched = _Watched(process, log_path, flink_logs)
+    _WATCHED.append(watched)
     try:
         yield process
     finally:
@@ -89,6 +137,7 @@ def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.
 
 
 def stop(process: subprocess.Popen[bytes], hard: bool = False) -> None:
+    _WATCHED[:] = [watched for watched in _WATCHED if watched.process is not process]
     if process.poll() is None:
         process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
         try:
