@@ -3,10 +3,8 @@ package io.iotmonitor.flink;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
@@ -40,29 +38,6 @@ public class EventWatermarks implements WatermarkStrategy<KafkaEvent> {
     @Override
     public WatermarkGenerator<KafkaEvent> createWatermarkGenerator(
             WatermarkGeneratorSupplier.Context context) {
-        return new Generator(outOfOrdernessMs);
-    }
-
-    private static final class Generator implements WatermarkGenerator<KafkaEvent> {
-        private final long outOfOrdernessMs;
-        private long newestMs = Long.MIN_VALUE;
-
-        Generator(long outOfOrdernessMs) {
-            this.outOfOrdernessMs = outOfOrdernessMs;
-        }
-
-        @Override
-        public void onEvent(KafkaEvent event, long timestamp, WatermarkOutput output) {
-            if (event.watermarked && event.timeMs > newestMs) {
-                newestMs = event.timeMs;
-            }
-        }
-
-        @Override
-        public void onPeriodicEmit(WatermarkOutput output) {
-            if (newestMs != Long.MIN_VALUE) {
-                output.emitWatermark(new Watermark(newestMs - outOfOrdernessMs));
-            }
-        }
+        return new LaggingWatermark<>(outOfOrdernessMs, event -> event.watermarked, false);
     }
 }

@@ -1,8 +1,6 @@
 package io.iotmonitor.flink;
 
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.file.src.FileSource;
@@ -28,8 +26,10 @@ public final class ScreenedEvents {
         FileSource<String> file =
                 FileSource.forRecordStreamFormat(new TextLineInputFormat(), new Path(path))
                         .build();
+        WatermarkGeneratorSupplier<String> afterEveryRecord =
+                context -> new LaggingWatermark<>(outOfOrdernessMs, line -> true, true);
         WatermarkStrategy<String> watermarks =
-                WatermarkStrategy.<String>forGenerator(context -> new AfterEvery(outOfOrdernessMs))
+                WatermarkStrategy.forGenerator(afterEveryRecord)
                         .withTimestampAssigner((line, unused) -> timeMs(line));
         return env.fromSource(file, watermarks, "screened events")
                 .map(line -> line.substring(line.indexOf('\t') + 1), Types.STRING)
@@ -38,26 +38,5 @@ public final class ScreenedEvents {
 
     private static long timeMs(String line) {
         return Long.parseLong(line, 0, line.indexOf('\t'), 10);
-    }
-
-    /** A watermark after every record that moves it. */
-    private static final class AfterEvery implements WatermarkGenerator<String> {
-        private final long outOfOrdernessMs;
-        private long newestMs = Long.MIN_VALUE;
-
-        AfterEvery(long outOfOrdernessMs) {
-            this.outOfOrdernessMs = outOfOrdernessMs;
-        }
-
-        @Override
-        public void onEvent(String line, long timestamp, WatermarkOutput output) {
-            if (timestamp > newestMs) {
-                newestMs = timestamp;
-                output.emitWatermark(new Watermark(timestamp - outOfOrdernessMs));
-            }
-        }
-
-        @Override
-        public void onPeriodicEmit(WatermarkOutput output) {}
     }
 }
