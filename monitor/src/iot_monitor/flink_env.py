@@ -70,8 +70,8 @@ def _base_configuration(settings: MonitorSettings) -> Configuration:
     config.set_string("python.client.executable", sys.executable)
     config.set_string("table.local-time-zone", "UTC")
     config.set_string("parallelism.default", str(settings.parallelism))
-    # Flink's SQL operators hand records on without copying them: every operator
-    # here treats its input as read-only.
+    # Flink hands records between chained operators without copying them: every
+    # operator here treats its input as read-only.
     config.set_string("pipeline.object-reuse", "true")
     return config
 
@@ -100,9 +100,10 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     restore = restore_path(settings)
     if restore:
         config.set_string("execution.state-recovery.path", restore)
-        # The device state has stable uids; only the Kafka source's offsets live in an
-        # operator whose id comes from the SQL. When a new version's SQL changes it,
-        # the source reads on from the group's offsets, committed with each checkpoint.
+        # The state has stable uids; the SQL sinks' ids come from the job graph, and a
+        # savepoint of a version that read the topic through SQL holds offsets under
+        # an id this one lacks: its source then reads on from the group's offsets,
+        # committed with each checkpoint.
         config.set_string("execution.state-recovery.ignore-unclaimed-state", "true")
     return _table_environment(config, [*jars, *function_jars()])
 

@@ -57,8 +57,8 @@ def screen_file(source: Path, good: TextIO, errors: TextIO, settings: MonitorSet
             if len(screened) >= _WRITE_EVERY:
                 good.writelines(screened)
                 screened.clear()
-            # The canonical layout is taken apart directly (as the Kafka job does in
-            # SQL); everything else gets the full validation and its reason. This loop
+            # The canonical layout is taken apart directly (as the Kafka source's
+            # decoder does); everything else gets the full validation and its reason. This loop
             # runs once per line of the file: keep it lean (`$` matches before "\n").
             canonical_line = canonical(raw)
             if canonical_line is not None:

@@ -15,7 +15,7 @@ import org.apache.flink.util.Collector;
  * which decides its fate and gives the reason.
  *
  * <p>The canonical layout is the Python side's regular expression ({@code
- * iot_monitor.tables.canonical_line_regex}), passed in, so it is defined once. It only
+ * iot_monitor.canonical.canonical_line_regex}), passed in, so it is defined once. It only
  * admits characters that need no unescaping and that validation accepts, so a match is
  * a good event, provided its time is not too far ahead: at most the allowed skew ahead
  * of the wall clock (validation's own bound) and of the record's Kafka timestamp (the
