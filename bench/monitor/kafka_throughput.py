@@ -10,25 +10,24 @@ from the broker's jars, the client Flink's source uses), timed from its first fe
 one confluent-kafka consumer is shown beside it. For each delivery guarantee the
 monitor starts from the earliest offset with a fresh consumer group, and the
 benchmark polls that group's committed offsets, which Flink commits with each
-completed checkpoint (every 10 s). Two figures
-per mode: events over the time from launch until everything was committed (JVM
-start and planning included), and the sustained rate between the first and the last
-checkpoint that moved the offsets, leaving out the last interval, in which the monitor
-may have caught up and idled (resolution: one checkpoint interval).
+completed checkpoint (every 10 s). Two figures per mode: events over the time from
+launch until everything was committed (JVM start and planning included), and the
+sustained rate between the first and the last checkpoint that moved the offsets,
+leaving out the last interval, in which the monitor may have caught up and idled
+(resolution: one checkpoint interval).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import NamedTuple
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from iot_monitor.flink_env import JAR_CACHE
 
 from bench.monitor import kafka_tools
 from bench.monitor.common import (
@@ -78,11 +77,10 @@ def java_consume_rate(topic: str, total: int) -> float:
     """Events/s of Kafka's Java consumer reading the whole topic, from its first fetch
     (`fetch.nMsg.sec` of the broker's `ConsumerPerformance` tool)."""
     subprocess.run([str(REPO / "scripts/fetch-jars.sh"), "kafka"], check=True)
-    jars = Path(os.environ.get("IOT_JAR_CACHE", Path.home() / ".cache/iot-monitor/jars"))
     config = cache_dir() / "ceiling-consumer.properties"
     config.write_text("isolation.level=read_committed\n")
     command = [
-        "java", "-cp", str(jars / "kafka" / "*"), "org.apache.kafka.tools.ConsumerPerformance",
+        "java", "-cp", str(JAR_CACHE / "kafka" / "*"), "org.apache.kafka.tools.ConsumerPerformance",
         "--bootstrap-server", kafka_tools.bootstrap(),
         "--topic", topic,
         "--messages", str(total),

@@ -38,7 +38,7 @@ def _timed_replay(source: Path, alerts_out: Path, parallelism: int) -> dict[str,
         last = last_check(screened.newest_event_ms, settings.check_interval_ms)
         rules = replace(settings.rules, last_check_ms=last)
         # Starts the JVM (the gateway) as well: the monitor's replay does the same here.
-        env, _ = bounded_environment(settings)
+        env = bounded_environment(settings)
         environment_at = time.perf_counter()
         alerts_stream = replay_alert_stream(env, good_path, settings, rules)
         collected = alerts_stream._j_data_stream.collectAsync()

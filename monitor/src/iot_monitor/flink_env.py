@@ -76,13 +76,14 @@ def _base_configuration(settings: MonitorSettings) -> Configuration:
     return config
 
 
-def bounded_environment(settings: MonitorSettings) -> Environments:
-    """For a file replay: a watermark after every record, so the result does not
-    depend on how fast the file is read."""
+def bounded_environment(settings: MonitorSettings) -> StreamExecutionEnvironment:
+    """For a file replay, which needs no table environment (creating one takes about
+    2 s). No periodic watermarks: the replay's reader emits one after every record, so
+    the result does not depend on how fast the file is read."""
     _expose_python_environment()
     config = _base_configuration(settings)
     config.set_string("pipeline.auto-watermark-interval", "0")
-    return _table_environment(config, function_jars())
+    return _execution_environment(config, function_jars())
 
 
 def streaming_environment(settings: MonitorSettings) -> Environments:
@@ -105,7 +106,8 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
         # an id this one lacks: its source then reads on from the group's offsets,
         # committed with each checkpoint.
         config.set_string("execution.state-recovery.ignore-unclaimed-state", "true")
-    return _table_environment(config, [*jars, *function_jars()])
+    env = _execution_environment(config, [*jars, *function_jars()])
+    return Environments(env, StreamTableEnvironment.create(env))
 
 
 def restore_path(settings: MonitorSettings) -> str | None:
@@ -123,11 +125,10 @@ def restore_path(settings: MonitorSettings) -> str | None:
     return path
 
 
-def _table_environment(config: Configuration, jars: list[str]) -> Environments:
+def _execution_environment(config: Configuration, jars: list[str]) -> StreamExecutionEnvironment:
     if jars:
-        # Set before the environments exist: PyFlink then puts them on the class path
-        # where the job graph is built, which names the Java function's class, and the
-        # table planner finds the connector among them.
+        # Set before the environment exists: PyFlink then puts them on the class path
+        # where the job graph is built, which names the Java functions' classes, and
+        # the table planner finds the connector among them.
         config.set_string("pipeline.jars", ";".join(jars))
-    env = StreamExecutionEnvironment.get_execution_environment(config)
-    return Environments(env, StreamTableEnvironment.create(env))
+    return StreamExecutionEnvironment.get_execution_environment(config)

@@ -58,8 +58,9 @@ def screen_file(source: Path, good: TextIO, errors: TextIO, settings: MonitorSet
                 good.writelines(screened)
                 screened.clear()
             # The canonical layout is taken apart directly (as the Kafka source's
-            # decoder does); everything else gets the full validation and its reason. This loop
-            # runs once per line of the file: keep it lean (`$` matches before "\n").
+            # decoder does); everything else gets the full validation and its reason.
+            # This loop runs once per line of the file: keep it lean (`$` matches
+            # before "\n").
             canonical_line = canonical(raw)
             if canonical_line is not None:
                 time_ms = int(canonical_line[2]) * ms_per_unit
@@ -99,7 +100,7 @@ def run_replay(
 def _run_screened(
     screened: Path, settings: MonitorSettings, rules: AlertRules
 ) -> list[tuple[int, str, int]]:
-    env, _ = bounded_environment(settings)
+    env = bounded_environment(settings)
     alerts = replay_alert_stream(env, screened, settings, rules)
     return sorted(
         (row[2], row[0], row[1]) for row in alerts.execute_and_collect("iot-monitor-replay")

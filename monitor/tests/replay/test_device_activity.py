@@ -44,7 +44,7 @@ def java_changes(events: list[tuple[str, int]], rules: AlertRules, tmp_path: Pat
     settings = MonitorSettings(parallelism=1, max_out_of_orderness_ms=5 * S)
     screened = tmp_path / "events.tsv"
     screened.write_text("".join(f"{t}\t{device}\n" for device, t in events))
-    env, _ = bounded_environment(settings)
+    env = bounded_environment(settings)
     rows = device_changes(screened_device_ids(env, screened, settings), rules).execute_and_collect()
     return [Change(row[0], row[1], ChangeKind(row[2]), row[3]) for row in rows]
 
