@@ -13,34 +13,8 @@ from typing import Annotated
 
 import typer
 
-from iot_monitor.options import (
-    AlertsTopic,
-    Bootstrap,
-    CheckInterval,
-    CheckpointDir,
-    CheckpointInterval,
-    Delivery,
-    DeviceExpiry,
-    DlqTopic,
-    EventsTopic,
-    GroupId,
-    IdleTimeout,
-    InactivityTimeout,
-    KafkaProperty,
-    MaxFutureSkew,
-    MaxOutOfOrderness,
-    Parallelism,
-    RestoreFrom,
-    ResumeLatest,
-    StartingOffsets,
-    TransactionalIdPrefix,
-    TransactionTimeout,
-    Unit,
-    build_settings,
-    kafka_properties,
-)
-from iot_monitor.settings import DeliveryGuarantee
-from iot_monitor.timeunit import TimeUnit
+from iot_monitor.options import takes_settings
+from iot_monitor.settings import MonitorSettings
 
 app = typer.Typer(
     help="Raise an alert for every IoT device that fell silent.",
@@ -62,55 +36,9 @@ def _configure_logging() -> None:
 
 
 @app.command()
-def run(
-    kafka_bootstrap_servers: Bootstrap = "localhost:9092",
-    kafka_property: KafkaProperty = None,
-    events_topic: EventsTopic = "events",
-    alerts_topic: AlertsTopic = "alerts",
-    dlq_topic: DlqTopic = "events-dlq",
-    group_id: GroupId = "iot-monitor",
-    starting_offsets: StartingOffsets = "group-offsets",
-    checkpoint_dir: CheckpointDir = "file:///tmp/flink-checkpoints",
-    checkpoint_interval: CheckpointInterval = "10s",
-    parallelism: Parallelism = 2,
-    delivery_guarantee: Delivery = DeliveryGuarantee.EXACTLY_ONCE,
-    transactional_id_prefix: TransactionalIdPrefix = "iot-monitor",
-    transaction_timeout: TransactionTimeout = "10m",
-    restore_from: RestoreFrom = None,
-    resume_latest: ResumeLatest = False,
-    time_unit: Unit = TimeUnit.SECONDS,
-    check_interval: CheckInterval = "30s",
-    inactivity_timeout: InactivityTimeout = "60s",
-    max_out_of_orderness: MaxOutOfOrderness = "5s",
-    idle_timeout: IdleTimeout = "30s",
-    device_expiry: DeviceExpiry = "24h",
-    max_future_skew: MaxFutureSkew = "5m",
-) -> None:
+@takes_settings(*MonitorSettings.model_fields)
+def run(settings: MonitorSettings) -> None:
     """Read events from Kafka and write an alert for every silent device, until stopped."""
-    settings = build_settings(
-        kafka_bootstrap_servers=kafka_bootstrap_servers,
-        kafka_properties=kafka_properties(kafka_property),
-        events_topic=events_topic,
-        alerts_topic=alerts_topic,
-        dlq_topic=dlq_topic,
-        group_id=group_id,
-        starting_offsets=starting_offsets,
-        checkpoint_dir=checkpoint_dir,
-        checkpoint_interval_ms=checkpoint_interval,
-        parallelism=parallelism,
-        delivery_guarantee=delivery_guarantee,
-        transactional_id_prefix=transactional_id_prefix,
-        transaction_timeout_ms=transaction_timeout,
-        restore_from=restore_from,
-        resume_latest=resume_latest,
-        time_unit=time_unit,
-        check_interval_ms=check_interval,
-        inactivity_timeout_ms=inactivity_timeout,
-        max_out_of_orderness_ms=max_out_of_orderness,
-        idle_timeout_ms=idle_timeout,
-        device_expiry_ms=device_expiry,
-        max_future_skew_ms=max_future_skew,
-    )
     _configure_logging()
     from iot_monitor.job import run_job  # starts a JVM: only once the flags are good
     from iot_monitor.preflight import PreflightError
@@ -123,18 +51,22 @@ def run(
 
 
 @app.command()
+@takes_settings(
+    "time_unit",
+    "check_interval_ms",
+    "inactivity_timeout_ms",
+    "max_out_of_orderness_ms",
+    "device_expiry_ms",
+    "max_future_skew_ms",
+    "parallelism",
+    parallelism=1,
+)
 def replay(
     events_file: Annotated[
         Path,
         typer.Argument(help="JSON-lines file of events", exists=True, dir_okay=False),
     ],
-    time_unit: Unit = TimeUnit.SECONDS,
-    check_interval: CheckInterval = "30s",
-    inactivity_timeout: InactivityTimeout = "60s",
-    max_out_of_orderness: MaxOutOfOrderness = "5s",
-    device_expiry: DeviceExpiry = "24h",
-    max_future_skew: MaxFutureSkew = "5m",
-    parallelism: Parallelism = 1,
+    settings: MonitorSettings,
 ) -> None:
     """Run the same pipeline over a file and print its alerts as JSON lines, sorted.
 
@@ -142,15 +74,6 @@ def replay(
     gives the same alerts; checks run up to the last multiple of the check interval
     that is not after the newest event time in the file.
     """
-    settings = build_settings(
-        time_unit=time_unit,
-        check_interval_ms=check_interval,
-        inactivity_timeout_ms=inactivity_timeout,
-        max_out_of_orderness_ms=max_out_of_orderness,
-        device_expiry_ms=device_expiry,
-        max_future_skew_ms=max_future_skew,
-        parallelism=parallelism,
-    )
     _configure_logging()
     from iot_monitor.preflight import PreflightError
     from iot_monitor.replay import replay_file
@@ -163,27 +86,20 @@ def replay(
 
 
 @app.command()
+@takes_settings(
+    "kafka_bootstrap_servers", "kafka_properties", "alerts_topic", "dlq_topic", "time_unit"
+)
 def watch(
-    kafka_bootstrap_servers: Bootstrap = "localhost:9092",
-    kafka_property: KafkaProperty = None,
-    alerts_topic: AlertsTopic = "alerts",
-    dlq_topic: DlqTopic = "events-dlq",
-    time_unit: Unit = TimeUnit.SECONDS,
     from_beginning: Annotated[
         bool, typer.Option("--from-beginning", help="Show alerts already in the topic too.")
     ] = False,
     seconds: Annotated[
         float | None, typer.Option("--seconds", help="Stop after this many seconds.")
     ] = None,
+    *,
+    settings: MonitorSettings,
 ) -> None:
     """Show the alerts live as they are committed (what storage and dashboards see)."""
-    settings = build_settings(
-        kafka_bootstrap_servers=kafka_bootstrap_servers,
-        kafka_properties=kafka_properties(kafka_property),
-        alerts_topic=alerts_topic,
-        dlq_topic=dlq_topic,
-        time_unit=time_unit,
-    )
     from iot_monitor.watch import watch as watch_alerts
 
     board = watch_alerts(settings, from_beginning, seconds)

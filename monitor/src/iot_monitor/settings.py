@@ -1,13 +1,28 @@
-"""The monitor's settings: one typed object, validated once, naming the flag at fault."""
+"""The monitor's settings: one typed object, validated once, naming the flag at fault.
+
+Each field is written once, here: its default as typed on the command line, its
+flag, its help text and whether it is a duration. The commands' options, their
+environment variables and the error messages are all made from these fields.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
+from iot_monitor.durations import parse_duration_ms
 from iot_monitor.rules import AlertRules
 from iot_monitor.timeunit import TimeUnit
 
@@ -24,31 +39,162 @@ Positive = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[int, Field(ge=0)]
 
 
-class MonitorSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def setting(
+    default: Any = ...,
+    *,
+    flag: str,
+    help: str,
+    duration: bool = False,
+    env: tuple[str, ...] = (),
+    **field: Any,
+) -> Any:
+    """A settings field with its flag. A duration's default is text (`30s`), parsed
+    like the flag's value; `env` names environment variables beyond MONITOR_<FLAG>."""
+    extra: dict[str, Any] = {"flag": flag, "duration": duration, "env": list(env)}
+    return Field(default, description=help, json_schema_extra=extra, **field)
 
-    kafka_bootstrap_servers: str = "localhost:9092"
-    kafka_properties: dict[str, str] = Field(default_factory=dict)
-    events_topic: str = Field("events", min_length=1)
-    alerts_topic: str = Field("alerts", min_length=1)
-    dlq_topic: str = Field("events-dlq", min_length=1)
-    group_id: str = Field("iot-monitor", min_length=1)
-    starting_offsets: str = "group-offsets"
-    checkpoint_dir: str = "file:///tmp/flink-checkpoints"
-    checkpoint_interval_ms: Positive = 10_000
-    parallelism: Annotated[int, Field(ge=1, le=1024)] = 2
-    delivery_guarantee: DeliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE
-    transactional_id_prefix: str = Field("iot-monitor", min_length=1)
-    transaction_timeout_ms: Positive = 10 * 60_000
-    restore_from: str | None = None
-    resume_latest: bool = False
-    time_unit: TimeUnit = TimeUnit.SECONDS
-    check_interval_ms: Positive = 30_000
-    inactivity_timeout_ms: NonNegative = 60_000
-    max_out_of_orderness_ms: NonNegative = 5_000
-    idle_timeout_ms: Positive = 30_000
-    device_expiry_ms: NonNegative = 86_400_000
-    max_future_skew_ms: NonNegative = 300_000
+
+class MonitorSettings(BaseModel):
+    # validate_default: a duration's default is text, made milliseconds like a flag's value.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    kafka_bootstrap_servers: str = setting(
+        "localhost:9092",
+        flag="--kafka.bootstrap.servers",
+        help="Kafka brokers, host:port[,...].",
+        env=("KAFKA_BOOTSTRAP_SERVERS",),
+    )
+    kafka_properties: dict[str, str] = setting(
+        default_factory=dict,
+        flag="--kafka.property",
+        help="Extra Kafka client setting KEY=VALUE for the source and the sinks, repeatable "
+        "(TLS/SASL: security.protocol=SASL_SSL, sasl.mechanism=..., sasl.jaas.config=...). "
+        "From the environment: several separated by ';'.",
+    )
+    events_topic: str = setting(
+        "events", flag="--events.topic", help="Topic the devices' events arrive on.", min_length=1
+    )
+    alerts_topic: str = setting(
+        "alerts", flag="--alerts.topic", help="Topic the alerts are written to.", min_length=1
+    )
+    dlq_topic: str = setting(
+        "events-dlq",
+        flag="--dlq.topic",
+        help="Dead-letter topic for events that cannot be used.",
+        min_length=1,
+    )
+    group_id: str = setting(
+        "iot-monitor",
+        flag="--group-id",
+        help="Kafka consumer group of the events source.",
+        min_length=1,
+    )
+    starting_offsets: str = setting(
+        "group-offsets",
+        flag="--starting-offsets",
+        help="Where a first start (no checkpoint or savepoint) reads from: group-offsets "
+        "(the group's committed offsets, else earliest), earliest, latest, or a time "
+        "(epoch ms or ISO-8601).",
+    )
+    checkpoint_dir: str = setting(
+        "file:///tmp/flink-checkpoints",
+        flag="--checkpoint.dir",
+        help="Where checkpoints are kept (URI).",
+    )
+    checkpoint_interval_ms: Positive = setting(
+        "10s",
+        flag="--checkpoint.interval",
+        help="Time between checkpoints; alerts commit with each.",
+        duration=True,
+    )
+    parallelism: Annotated[int, Field(ge=1, le=1024)] = setting(
+        2, flag="--parallelism", help="Parallel instances of each operator."
+    )
+    delivery_guarantee: DeliveryGuarantee = setting(
+        DeliveryGuarantee.EXACTLY_ONCE,
+        flag="--delivery-guarantee",
+        help="exactly-once writes alerts in transactions committed with each checkpoint; "
+        "at-least-once is faster to show them but may repeat one after a crash.",
+    )
+    transactional_id_prefix: str = setting(
+        "iot-monitor",
+        flag="--transactional-id-prefix",
+        help="Prefix of the alert producer's transactional ids; unique per deployment.",
+        min_length=1,
+    )
+    transaction_timeout_ms: Positive = setting(
+        "10m",
+        flag="--transaction-timeout",
+        help="Producer transaction timeout; below the broker's maximum.",
+        duration=True,
+    )
+    restore_from: str | None = setting(
+        None,
+        flag="--restore-from",
+        help="Resume from this savepoint or checkpoint; a checkpoint folder resumes from its "
+        "newest.",
+    )
+    resume_latest: bool = setting(
+        False,
+        flag="--resume-latest",
+        help="On start, resume from the newest checkpoint in --checkpoint.dir when there is one "
+        "(a local folder); start fresh otherwise. For restarts without a cluster's HA.",
+    )
+    time_unit: TimeUnit = setting(
+        TimeUnit.SECONDS, flag="--time-unit", help="Unit of the events' time field."
+    )
+    check_interval_ms: Positive = setting(
+        "30s",
+        flag="--check-interval",
+        help="Checks run at every multiple of this since the epoch.",
+        duration=True,
+    )
+    inactivity_timeout_ms: NonNegative = setting(
+        "60s",
+        flag="--inactivity-timeout",
+        help="A device silent for longer than this gets an alert.",
+        duration=True,
+    )
+    max_out_of_orderness_ms: NonNegative = setting(
+        "5s",
+        flag="--max-out-of-orderness",
+        help="How late an event may arrive and still count.",
+        duration=True,
+    )
+    idle_timeout_ms: Positive = setting(
+        "30s",
+        flag="--idle-timeout",
+        help="A partition with no events for this long stops holding time back; when all are "
+        "idle, the wall clock drives the checks.",
+        duration=True,
+    )
+    device_expiry_ms: NonNegative = setting(
+        "24h",
+        flag="--device-expiry",
+        help="Forget a device silent for longer than this (0 = never).",
+        duration=True,
+    )
+    max_future_skew_ms: NonNegative = setting(
+        "5m",
+        flag="--max-future-skew",
+        help="Events further ahead of the wall clock than this are rejected.",
+        duration=True,
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _durations_from_text(cls, value: Any, info: ValidationInfo) -> Any:
+        # Text is a duration as typed on the command line; a number is milliseconds.
+        if isinstance(value, str) and is_duration(cls.model_fields[info.field_name or ""]):
+            return parse_duration_ms(value)
+        return value
+
+    @field_validator("kafka_properties", mode="before")
+    @classmethod
+    def _properties_from_text(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return kafka_properties(value)
+        return value
 
     @field_validator("starting_offsets")
     @classmethod
@@ -75,7 +221,8 @@ class MonitorSettings(BaseModel):
     def _expiry_after_timeout(self) -> MonitorSettings:
         if self.device_expiry_ms and self.device_expiry_ms <= self.inactivity_timeout_ms:
             raise ValueError(
-                "device_expiry_ms: must be 0 (never) or longer than --inactivity-timeout"
+                "device_expiry_ms: must be 0 (never) or longer than "
+                + flag_name("inactivity_timeout_ms")
             )
         return self
 
@@ -88,26 +235,46 @@ class MonitorSettings(BaseModel):
         )
 
 
+def kafka_properties(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """KEY=VALUE items, each value possibly several separated by ';' (as from the environment)."""
+    properties = {}
+    for value in values:
+        for item in filter(None, value.split(";")):
+            key, sep, setting_value = item.partition("=")
+            if not sep or not key.strip():
+                raise ValueError(f"{item!r} is not KEY=VALUE")
+            properties[key.strip()] = setting_value.strip()
+    return properties
+
+
 def starting_timestamp_ms(value: str) -> int:
     if value.isdigit():
         return int(value)
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+def _extra(field: FieldInfo) -> dict[str, Any]:
+    extra = field.json_schema_extra
+    assert isinstance(extra, dict), "every settings field is declared with setting()"
+    return extra
+
+
+def flag_of(field: FieldInfo) -> str:
+    return str(_extra(field)["flag"])
+
+
+def is_duration(field: FieldInfo) -> bool:
+    return bool(_extra(field)["duration"])
+
+
+def extra_env(field: FieldInfo) -> list[str]:
+    return [str(name) for name in _extra(field)["env"]]
+
+
 def flag_name(field: str) -> str:
     """The command-line flag that sets a settings field."""
-    return FLAGS.get(field, "--" + field.replace("_ms", "").replace("_", "-"))
-
-
-FLAGS = {
-    "kafka_bootstrap_servers": "--kafka.bootstrap.servers",
-    "kafka_properties": "--kafka.property",
-    "events_topic": "--events.topic",
-    "alerts_topic": "--alerts.topic",
-    "dlq_topic": "--dlq.topic",
-    "checkpoint_dir": "--checkpoint.dir",
-    "checkpoint_interval_ms": "--checkpoint.interval",
-}
+    known = MonitorSettings.model_fields.get(field)
+    return flag_of(known) if known else field
 
 
 def describe_errors(error: ValidationError) -> list[str]:
