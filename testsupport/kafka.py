@@ -7,15 +7,33 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_TOPICS = {"events-test": 3, "alerts-test": 1, "events-dlq-test": 1}
+# A freshly started broker has taken up to a few seconds to lead a new topic's
+# partitions; a minute means something is wrong with the broker, not the test.
+READY_TIMEOUT_S = 60.0
+# What a partition answers while its leader is being elected or has not yet taken
+# over: worth asking again, unlike an error in the request itself.
+NOT_READY = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError.FENCED_LEADER_EPOCH,
+    KafkaError.UNKNOWN_LEADER_EPOCH,
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError._UNKNOWN_PARTITION,
+    KafkaError._UNKNOWN_TOPIC,
+    KafkaError._TIMED_OUT,
+    KafkaError._TRANSPORT,
+    KafkaError._NOENT,  # the admin client's "no leaders found"
+}
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +50,17 @@ def kafka_admin(kafka_bootstrap: str) -> AdminClient:
     return AdminClient({"bootstrap.servers": kafka_bootstrap})
 
 
-def ensure_topics(admin: AdminClient, topics: dict[str, int]) -> None:
+def not_ready(error: KafkaException | KafkaError) -> bool:
+    """Whether `error` is a partition not led yet (ask again) rather than a real failure."""
+    kafka_error = error.args[0] if isinstance(error, KafkaException) else error
+    return isinstance(kafka_error, KafkaError) and (
+        kafka_error.code() in NOT_READY or kafka_error.retriable()
+    )
+
+
+def ensure_topics(admin: AdminClient, bootstrap: str, topics: dict[str, int]) -> None:
+    """Create the missing ones of `topics` (name: partitions), then wait until every
+    partition of each, new or not, has a leader that answers."""
     existing = admin.list_topics(timeout=10).topics
     wanted = [
         NewTopic(name, num_partitions=partitions, replication_factor=1)
@@ -41,60 +69,112 @@ def ensure_topics(admin: AdminClient, topics: dict[str, int]) -> None:
     ]
     if wanted:
         for future in admin.create_topics(wanted, operation_timeout=30).values():
-            future.result()
-        _wait_for_leaders(admin, [topic.topic for topic in wanted])
+            try:
+                future.result()
+            except KafkaException as error:  # made meanwhile by another test session
+                if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise
+    wait_until_ready(bootstrap, topics)
 
 
-def _wait_for_leaders(admin: AdminClient, names: list[str], timeout_s: float = 30) -> None:
-    """A new topic answers NOT_LEADER_FOR_PARTITION until its leaders are elected."""
+def wait_until_ready(
+    bootstrap: str, topics: Iterable[str], timeout_s: float = READY_TIMEOUT_S
+) -> None:
+    """Until every partition of `topics` has a leader and answers a list-offsets request.
+
+    Metadata names a leader before that broker serves the partition: a new topic's
+    first requests are answered NOT_LEADER_FOR_PARTITION for a moment."""
+    pending = sorted(set(topics))
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ready-{uuid.uuid4()}"})
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        topics = admin.list_topics(timeout=10).topics
-        if all(
-            name in topics
-            and topics[name].partitions
-            and all(p.leader >= 0 for p in topics[name].partitions.values())
-            for name in names
-        ):
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"no leader elected for {names} within {timeout_s} s")
-
-
-def clear_topic(admin: AdminClient, bootstrap: str, topic: str) -> None:
-    """Delete every record of `topic` up to its current end (offsets keep growing)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"clear-{uuid.uuid4()}"})
     try:
-        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
-        ends = []
-        for partition in metadata.partitions:
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-            if high > 0:
-                ends.append(TopicPartition(topic, partition, high))
+        while True:
+            reasons = {name: _why_not_ready(consumer, name) for name in pending}
+            pending = [name for name, reason in reasons.items() if reason]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"Kafka at {bootstrap}: topics {pending} not ready within {timeout_s:.0f} s"
+                    f" (last answer: {reasons[pending[0]]}); is the broker healthy? "
+                    "The local one logs to .local/kafka/broker.log"
+                )
+            time.sleep(0.2)
     finally:
         consumer.close()
-    if ends:
-        for future in admin.delete_records(ends, operation_timeout=30).values():
+
+
+def _why_not_ready(consumer: Consumer, topic: str) -> str | None:
+    """None when every partition of `topic` answers, else what stood in the way."""
+    metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+    if metadata is None or metadata.error is not None or not metadata.partitions:
+        return f"{topic}: {metadata.error if metadata else 'unknown topic'}"
+    for partition in metadata.partitions.values():
+        if partition.leader < 0 or partition.error is not None:
+            return f"{topic}[{partition.id}]: no leader ({partition.error})"
+        try:
+            consumer.get_watermark_offsets(TopicPartition(topic, partition.id), timeout=10)
+        except KafkaException as error:
+            if not not_ready(error):
+                raise
+            return f"{topic}[{partition.id}]: {error.args[0].str()}"
+    return None
+
+
+def clear_topic(
+    admin: AdminClient, bootstrap: str, topic: str, timeout_s: float = READY_TIMEOUT_S
+) -> None:
+    """Delete every record of `topic` up to its current end (offsets keep growing)."""
+    wait_until_ready(bootstrap, [topic], timeout_s)
+    pending = list(admin.list_topics(topic, timeout=10).topics[topic].partitions)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        refused = _delete_to_end(admin, topic, pending)
+        if not refused:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"Kafka at {bootstrap}: records of {topic} not deleted within"
+                f" {timeout_s:.0f} s (last answer: {next(iter(refused.values()))})"
+            )
+        pending = list(refused)
+        time.sleep(0.2)
+
+
+def _delete_to_end(admin: AdminClient, topic: str, partitions: list[int]) -> dict[int, str]:
+    """Delete the records of `partitions` up to their end; the partitions that were not
+    ready, with what they answered."""
+    ends = [TopicPartition(topic, partition, OFFSET_END) for partition in partitions]
+    refused: dict[int, str] = {}
+    for end, future in admin.delete_records(ends, operation_timeout=30).items():
+        try:
             future.result()
+        except KafkaException as error:
+            if not not_ready(error):
+                raise
+            refused[end.partition] = f"{topic}[{end.partition}]: {error.args[0].str()}"
+    return refused
 
 
 @pytest.fixture
 def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> dict[str, str]:
     """events-test (3 partitions), alerts-test and events-dlq-test, emptied before the test."""
-    ensure_topics(kafka_admin, TEST_TOPICS)
+    ensure_topics(kafka_admin, kafka_bootstrap, TEST_TOPICS)
     for topic in TEST_TOPICS:
         clear_topic(kafka_admin, kafka_bootstrap, topic)
     return {"events": "events-test", "alerts": "alerts-test", "dlq": "events-dlq-test"}
 
 
 @pytest.fixture
-def topic_factory(kafka_admin: AdminClient) -> Iterator[Callable[[str, int], str]]:
+def topic_factory(
+    kafka_bootstrap: str, kafka_admin: AdminClient
+) -> Iterator[Callable[[str, int], str]]:
     """Makes topics of the test's own (`prefix-<random>`), deleted after the test."""
     made: list[str] = []
 
     def make(prefix: str, partitions: int) -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
-        ensure_topics(kafka_admin, {name: partitions})
+        ensure_topics(kafka_admin, kafka_bootstrap, {name: partitions})
         made.append(name)
         return name
 

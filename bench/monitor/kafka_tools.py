@@ -28,9 +28,9 @@ def run_id() -> str:
 
 
 def create_topics(names: Sequence[str], partitions: Sequence[int]) -> None:
-    """Create the topics and wait until every partition has a leader."""
+    """Create the topics and wait until every partition has a leader that answers."""
     admin = AdminClient({"bootstrap.servers": bootstrap()})
-    ensure_topics(admin, dict(zip(names, partitions, strict=True)))
+    ensure_topics(admin, bootstrap(), dict(zip(names, partitions, strict=True)))
 
 
 @contextmanager
