@@ -47,6 +47,20 @@ def test_a_bad_flag_gets_a_message_that_names_it(
     assert message in capsys.readouterr().err
 
 
+def test_every_bad_flag_is_named_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--parallelism", "0", "--idle-timeout", "soon"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --parallelism:" in err
+    assert "error: --idle-timeout: 'soon' is not a duration" in err
+
+
+def test_a_duration_is_text_as_on_the_command_line_or_milliseconds() -> None:
+    assert MonitorSettings.model_validate({"check_interval_ms": "45s"}).check_interval_ms == 45_000
+    assert MonitorSettings(check_interval_ms=45).check_interval_ms == 45
+    repeated = MonitorSettings.model_validate({"kafka_properties": ["a=1;b=2", "c=3"]})
+    assert repeated.kafka_properties == {"a": "1", "b": "2", "c": "3"}
+
+
 def test_flags_come_from_the_environment_too(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
