@@ -98,7 +98,8 @@ class LocalServer:
             f" -c unix_socket_directories={self.workdir}"
         )
         log = str(self.workdir / "server.log")
-        self._run("pg_ctl", "start", "-w", "-D", data, "-l", log, "-o", options)
+        # -w: return once the server accepts connections, failing after --timeout seconds.
+        self._run("pg_ctl", "start", "-w", "--timeout=60", "-D", data, "-l", log, "-o", options)
 
     def stop(self) -> None:
         if (self.workdir / "data" / "postmaster.pid").exists():

@@ -5,9 +5,12 @@ import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
+from testsupport.kafka import wait_until_ready
+
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Message]:
     """Every record of `topic`, from the beginning up to its end as of now."""
+    wait_until_ready(bootstrap, [topic])  # a topic made just now may not answer yet
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,

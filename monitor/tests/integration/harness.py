@@ -165,6 +165,21 @@ def monitor_args(
     return [item for pair in values.items() for item in pair]
 
 
+def wait_for_checkpoint(checkpoints: Path, timeout_s: float = 120) -> Path:
+    """The first completed checkpoint under `checkpoints`. Flink triggers checkpoints
+    only once every task of the job runs, so this is the condition to await rather
+    than a fixed sleep "to let the job start". Fails at once when a monitor of
+    `running_monitor` exits or its Flink job fails."""
+    deadline = time.monotonic() + timeout_s
+    while (found := newest_checkpoint(checkpoints)) is None:
+        for watched in _WATCHED:
+            watched.check()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no checkpoint completed in {checkpoints} within {timeout_s} s")
+        time.sleep(0.5)
+    return found
+
+
 def newest_checkpoint(folder: Path) -> Path | None:
     found = sorted(folder.glob("*/chk-*/_metadata"), key=lambda path: path.stat().st_mtime)
     return found[-1].parent if found else None
