@@ -1,13 +1,18 @@
-"""The flags the deployments pass exist in the programs' command lines."""
+"""The flags the deployments pass exist in the programs' command lines, and the
+monitor's settings accept the values they pass."""
 
 from __future__ import annotations
 
 import os
 import re
 import subprocess
+import sys
+import types
 
 import pytest
 import yaml
+from iot_monitor import cli
+from iot_monitor.settings import MonitorSettings, flag_of
 
 from tests.deploy.support import ENVS, ROOT
 
@@ -34,6 +39,35 @@ def flags(args: list[str]) -> set[str]:
     return {arg for arg in args if arg.startswith("--")}
 
 
+def compose_value(arg: str) -> str:
+    """An argument as compose passes it when no variable is set: `${NAME:-default}`."""
+    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", arg)
+
+
+@pytest.fixture
+def monitor_settings(monkeypatch):
+    """The settings `iot-monitor run ARGS` would start the job with, parsed by the
+    command line itself; no job (and no JVM) is started."""
+    for name in list(os.environ):
+        if name.startswith("MONITOR_") or name == "KAFKA_BOOTSTRAP_SERVERS":
+            monkeypatch.delenv(name)
+    started: list[MonitorSettings] = []
+    job = types.ModuleType("iot_monitor.job")
+    job.run_job = started.append
+    monkeypatch.setitem(sys.modules, "iot_monitor.job", job)
+    monkeypatch.setattr(cli, "_configure_logging", lambda: None)
+
+    def parsed(args: list[str]) -> MonitorSettings:
+        assert set(flags(args)) <= MODEL_FLAGS
+        assert cli.main(["run", *args]) == 0, f"iot-monitor run refused {args}"
+        return started.pop()
+
+    return parsed
+
+
+MODEL_FLAGS = {flag_of(field) for field in MonitorSettings.model_fields.values()}
+
+
 @pytest.fixture(scope="module")
 def monitor_help() -> set[str]:
     return help_text("-m", "iot_monitor", "run")
@@ -52,6 +86,23 @@ def test_flink_deployment_flags_exist(render, monitor_help, env):
     args = deployment["spec"]["job"]["args"]
     used = flags(args[args.index("run") + 1 :])
     assert used - monitor_help == set()
+
+
+def test_compose_monitor_args_make_valid_settings(monitor_settings):
+    command = [compose_value(arg) for arg in COMPOSE["jobmanager"]["command"]]
+    settings = monitor_settings(command[command.index("run") + 1 :])
+    assert settings.kafka_bootstrap_servers == "kafka:9092"
+    assert settings.resume_latest
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_flink_deployment_args_make_valid_settings(render, monitor_settings, env):
+    (deployment,) = [d for d in render("flink", env) if d["kind"] == "FlinkDeployment"]
+    job = deployment["spec"]["job"]
+    args = job["args"][job["args"].index("run") + 1 :]
+    settings = monitor_settings(args)
+    assert settings.parallelism == job["parallelism"]
+    assert len(settings.kafka_properties) == args.count("--kafka.property")
 
 
 def test_compose_generator_flags_exist():
