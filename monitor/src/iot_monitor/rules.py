@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from iot_monitor.settings import MonitorSettings
+
+# The monitor builds its rules from its settings (MonitorSettings.rules); rules built
+# by hand, as in tests, default to the same values.
+_DEFAULT = MonitorSettings()
+
 
 @dataclass(frozen=True)
 class AlertRules:
-    check_interval_ms: int = 30_000
-    inactivity_timeout_ms: int = 60_000
+    check_interval_ms: int = _DEFAULT.check_interval_ms
+    inactivity_timeout_ms: int = _DEFAULT.inactivity_timeout_ms
     # 0 keeps a silent device for ever
-    device_expiry_ms: int = 86_400_000
+    device_expiry_ms: int = _DEFAULT.device_expiry_ms
     # Bounded input (a replay) has no check after this instant; None when unbounded.
     last_check_ms: int | None = None
 

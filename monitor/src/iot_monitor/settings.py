@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -23,8 +23,10 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from iot_monitor.durations import parse_duration_ms
-from iot_monitor.rules import AlertRules
 from iot_monitor.timeunit import TimeUnit
+
+if TYPE_CHECKING:
+    from iot_monitor.rules import AlertRules
 
 # The broker refuses transactions longer than its transaction.max.timeout.ms (15 min by default).
 BROKER_MAX_TRANSACTION_MS = 15 * 60_000
@@ -228,6 +230,8 @@ class MonitorSettings(BaseModel):
 
     @property
     def rules(self) -> AlertRules:
+        from iot_monitor.rules import AlertRules  # which takes its defaults from here
+
         return AlertRules(
             check_interval_ms=self.check_interval_ms,
             inactivity_timeout_ms=self.inactivity_timeout_ms,
