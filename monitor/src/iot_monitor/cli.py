@@ -1,7 +1,9 @@
-"""`iot-monitor run` (Kafka to Kafka) and `iot-monitor replay FILE` (a file, bounded).
+"""`iot-monitor run` (Kafka to Kafka), `iot-monitor replay FILE` (a file, bounded) and
+`iot-monitor watch` (the alerts, live).
 
-Every flag can also come from an environment variable named MONITOR_<FLAG>, e.g.
-MONITOR_CHECK_INTERVAL for --check-interval.
+Each command names the settings it takes; their flags, defaults and help come from
+the settings fields (settings.py). Every flag can also come from an environment
+variable named MONITOR_<FLAG>, e.g. MONITOR_CHECK_INTERVAL for --check-interval.
 """
 
 from __future__ import annotations

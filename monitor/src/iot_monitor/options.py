@@ -6,8 +6,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from enum import Enum
-from typing import Any
+from typing import Any, get_origin
 
 import typer
 from pydantic import ValidationError
@@ -30,25 +29,15 @@ def env_names(field: FieldInfo) -> list[str]:
     return [own, *extra_env(field)]
 
 
-def command_default(field: FieldInfo) -> Any:
+def _command_default(field: FieldInfo) -> Any:
     """The default as the command line shows and takes it; None when there is none to show."""
     return None if field.default_factory else field.default
-
-
-def shown_default(field: FieldInfo) -> str:
-    """The default as `--help` and the README write it: empty when none, `off` for a switch."""
-    default = command_default(field)
-    if default is None:
-        return ""
-    if isinstance(default, bool):
-        return "on" if default else "off"
-    return str(default.value if isinstance(default, Enum) else default)
 
 
 def _command_type(field: FieldInfo) -> Any:
     if is_duration(field):
         return str
-    if getattr(field.annotation, "__origin__", None) is dict:
+    if get_origin(field.annotation) is dict:
         return list[str] | None  # a repeatable KEY=VALUE flag
     return field.annotation
 
@@ -56,7 +45,7 @@ def _command_type(field: FieldInfo) -> Any:
 def _parameter(name: str, default: Any) -> inspect.Parameter:
     field = MonitorSettings.model_fields[name]
     option = typer.Option(
-        command_default(field) if default is ... else default,
+        _command_default(field) if default is ... else default,
         flag_of(field),
         envvar=env_names(field),
         help=field.description,
