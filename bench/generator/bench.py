@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from confluent_kafka import KafkaException
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from iot_event_generator.kafka_sink import KafkaSink
 from iot_event_generator.runner import run
@@ -29,12 +29,13 @@ from iot_event_generator.sinks import FileSink, Sink
 TOPIC = "bench-generator"
 
 
-def create_topic(admin: AdminClient) -> None:
+def create_topic(admin: AdminClient, bootstrap: str) -> None:
     if TOPIC in admin.list_topics(timeout=10).topics:
         delete_topic(admin)
     for future in admin.create_topics([NewTopic(TOPIC, 3, 1)]).values():
         future.result()
-    time.sleep(1)  # let the new partitions elect their leaders
+    # Not in the measured time: a new partition's leader answers only after a moment.
+    wait_for(lambda: answers(bootstrap), f"every partition of {TOPIC} to answer")
 
 
 def delete_topic(admin: AdminClient) -> None:
@@ -42,7 +43,32 @@ def delete_topic(admin: AdminClient) -> None:
     for future in admin.delete_topics([TOPIC], operation_timeout=30).values():
         with contextlib.suppress(KafkaException):  # already gone
             future.result()
-    time.sleep(1)
+    # The topic can be made again only once the deletion is through.
+    wait_for(lambda: TOPIC not in admin.list_topics(timeout=10).topics, f"{TOPIC} to go")
+
+
+def answers(bootstrap: str) -> bool:
+    """Whether every partition of the topic has a leader that answers list-offsets."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-generator-ready"})
+    try:
+        partitions = consumer.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions
+        for number, partition in partitions.items():
+            if partition.leader < 0:
+                return False
+            consumer.get_watermark_offsets(TopicPartition(TOPIC, number), timeout=5)
+        return bool(partitions)
+    except KafkaException:
+        return False
+    finally:
+        consumer.close()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            sys.exit(f"waited {timeout_s:.0f} s for {what}; is the broker healthy?")
+        time.sleep(0.2)
 
 
 def measure(name: str, settings: GeneratorSettings, open_sink: Callable[[], Sink]) -> None:
@@ -80,7 +106,7 @@ def main() -> None:
     }
     print(f"{rounds * args.devices:,} events from {args.devices:,} devices, {os.cpu_count()} CPUs")
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
-    create_topic(admin)
+    create_topic(admin, args.bootstrap)
     try:
         kafka = GeneratorSettings(**common, bootstrap_servers=args.bootstrap, topic=TOPIC)
         measure("kafka", kafka, lambda: KafkaSink(args.bootstrap, TOPIC, {}, 10))

@@ -26,13 +26,18 @@ console = Console(width=120)
 
 
 def cache_dir() -> Path:
-    """Event files, compiled classes, logs and checkpoints (BENCH_CACHE)."""
-    return Path(os.environ.get("BENCH_CACHE", REPO / ".local" / "bench"))
+    """Event files, compiled classes, logs and checkpoints (BENCH_CACHE), created on
+    first use: a fresh clone has no .local/."""
+    folder = Path(os.environ.get("BENCH_CACHE", REPO / ".local" / "bench"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-def yardstick_dir() -> Path:
-    """The Java yardstick and its generator (YARDSTICK_DIR)."""
-    return Path(os.environ.get("YARDSTICK_DIR", REPO.parent / "shared" / "yardstick"))
+def yardstick_dir() -> Path | None:
+    """The Java yardstick (the same job written with Flink's Java API, InactivityJob.java,
+    and its generator gen.py): not part of this repository, found at YARDSTICK_DIR."""
+    given = os.environ.get("YARDSTICK_DIR")
+    return Path(given) if given else None
 
 
 def load_average() -> float:
@@ -87,7 +92,6 @@ def generated_file(events_per_device_s: float, devices: int, duration_s: int) ->
     path = cache_dir() / name
     if path.is_file():
         return path
-    cache_dir().mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     command = [
         str(VENV_BIN / "iot-event-generator"),
@@ -111,12 +115,16 @@ def yardstick_file(events: int, devices: int) -> Path:
     path = cache_dir() / f"yardstick-{events}ev-{devices}dev.jsonl"
     if path.is_file():
         return path
-    cache_dir().mkdir(parents=True, exist_ok=True)
+    folder = yardstick_dir()
+    if folder is None:
+        raise SystemExit("--source yardstick needs YARDSTICK_DIR, the folder of its gen.py")
+    if not (folder / "gen.py").is_file():
+        raise SystemExit(f"YARDSTICK_DIR ({folder}) holds no gen.py")
     partial = path.with_suffix(".partial")
     silent = min(100, devices // 10)
     console.print(f"generating {path.name} with the yardstick's gen.py ...")
     subprocess.run(
-        [sys.executable, str(yardstick_dir() / "gen.py"), str(events), str(devices), str(silent),
+        [sys.executable, str(folder / "gen.py"), str(events), str(devices), str(silent),
          str(max(1, devices // 10)), str(partial)],
         check=True,
     )  # fmt: skip

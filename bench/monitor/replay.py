@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_java:
         console.print("Java yardstick: skipped (--no-java)")
     elif not yardstick.available():
-        console.print(f"Java yardstick: skipped, {yardstick_dir()} is absent")
+        where = yardstick_dir()
+        reason = f"{where} holds no InactivityJob.java" if where else "YARDSTICK_DIR is not set"
+        console.print(f"Java yardstick: skipped, {reason}")
     else:
         load = wait_for_quiet_machine()
         java = yardstick.run(path, args.parallelism)

@@ -1,5 +1,6 @@
-"""The Java yardstick (`InactivityJob.java`): compiled against the jars that the
-apache-flink package ships, run on the same file as the monitor."""
+"""The Java yardstick, the same job written with Flink's Java API (`InactivityJob.java`,
+not part of this repository; YARDSTICK_DIR names its folder): compiled against the jars
+that the apache-flink package ships, run on the same file as the monitor."""
 
 from __future__ import annotations
 
@@ -43,12 +44,20 @@ def _jvm_flags() -> list[str]:
     return _FALLBACK_OPENS
 
 
+def source_file() -> Path | None:
+    folder = yardstick_dir()
+    return folder / "InactivityJob.java" if folder is not None else None
+
+
 def available() -> bool:
-    return (yardstick_dir() / "InactivityJob.java").is_file()
+    source = source_file()
+    return source is not None and source.is_file()
 
 
 def compiled_classes() -> Path:
-    source = yardstick_dir() / "InactivityJob.java"
+    source = source_file()
+    if source is None or not source.is_file():
+        raise FileNotFoundError(f"the Java yardstick is absent: {source} (YARDSTICK_DIR)")
     classes = cache_dir() / "yardstick-classes"
     marker = classes / "InactivityJob.class"
     if marker.is_file() and marker.stat().st_mtime >= source.stat().st_mtime:
