@@ -1,7 +1,11 @@
-"""Decoding and checking one event; every failure becomes a reason, never an exception.
+"""The reference model of SPEC section 4 ("Bad input") that the Java `EventValidation`
+(jvm/monitor-functions) is tested against: one record's value becomes an event or a
+reason, never an exception.
 
-A record the monitor cannot trust goes to the dead-letter topic with the reason
-returned here, so the wording is for the operator who reads it there.
+It reads JSON with orjson, whose rules (what overflows, how deep is too deep, that a
+lone surrogate is not JSON) the Java side follows. Its reasons are the Java side's
+word for word, except after "not JSON: ", where each side names the parser's problem
+in its own words.
 """
 
 from __future__ import annotations
@@ -10,8 +14,6 @@ import math
 from typing import NamedTuple
 
 import orjson
-
-from iot_monitor.timeunit import TimeUnit
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_DEVICE_ID_CHARS = 256
@@ -86,7 +88,7 @@ def _device_id_problem(device_id: object) -> str | None:
 
 
 def _time_ms(
-    value: object, unit: TimeUnit, now_ms: int, max_future_skew_ms: int
+    value: object, ms_per_unit: int, now_ms: int, max_future_skew_ms: int
 ) -> int | Rejection:
     if value is None:
         return Rejection("time is missing or null")
@@ -96,11 +98,11 @@ def _time_ms(
         return Rejection("time must be a finite number")
     if value <= 0:
         return Rejection(f"time must be positive, got {value}")
-    if unit is TimeUnit.SECONDS and value >= SECONDS_THAT_LOOK_LIKE_MS:
+    if ms_per_unit != 1 and value >= SECONDS_THAT_LOOK_LIKE_MS:
         return Rejection(
             f"time {value} looks like milliseconds but the unit is seconds (see --time-unit ms)"
         )
-    time_ms = unit.to_ms(value)
+    time_ms = int(value * ms_per_unit) if isinstance(value, float) else value * ms_per_unit
     ahead_ms = time_ms - now_ms
     if ahead_ms > max_future_skew_ms:
         return Rejection(
@@ -111,9 +113,10 @@ def _time_ms(
 
 
 def parse_event(
-    payload: bytes | None, unit: TimeUnit, now_ms: int, max_future_skew_ms: int
+    payload: bytes | None, ms_per_unit: int, now_ms: int, max_future_skew_ms: int
 ) -> Event | Rejection:
-    """The event in `payload`, or why it cannot be used."""
+    """The event in `payload`, or why it cannot be used; `ms_per_unit` is 1000 when
+    times are epoch seconds, 1 when they are milliseconds."""
     document = _decode(payload)
     if isinstance(document, Rejection):
         return document
@@ -122,7 +125,7 @@ def parse_event(
     problem = _device_id_problem(document.get("device-id"))
     if problem:
         return Rejection(problem)
-    time_ms = _time_ms(document.get("time"), unit, now_ms, max_future_skew_ms)
+    time_ms = _time_ms(document.get("time"), ms_per_unit, now_ms, max_future_skew_ms)
     if isinstance(time_ms, Rejection):
         return time_ms
     return Event(document["device-id"], time_ms)
