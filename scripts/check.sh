@@ -9,5 +9,8 @@ echo "== types"
 sources=(monitor/src)
 [[ -d event-generator/src ]] && sources+=(event-generator/src)
 .venv/bin/mypy "${sources[@]}"
+echo "== java tests"
+# Built outside the source tree (.local/ is ignored), as scripts/fetch-jars.sh builds.
+mvn -q -B -f jvm/monitor-functions/pom.xml test -DbuildDirectory="$PWD/.local/build/monitor-functions"
 echo "== tests"
 exec .venv/bin/pytest "$@"
