@@ -3,7 +3,8 @@
 # (default ~/.cache/iot-monitor/jars), and build the monitor's Java function there.
 # Idempotent: a filled folder is kept until its pom (or source) changes.
 #   scripts/fetch-jars.sh            # every set
-#   scripts/fetch-jars.sh flink      # the Flink connector jars and the monitor's function
+#   scripts/fetch-jars.sh flink      # the Flink connector jars, the monitor's operators and
+#                                    # Flink's test harnesses
 #   scripts/fetch-jars.sh kafka      # only the local Kafka broker
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -50,7 +51,13 @@ build_functions() {
 
 want="${1:-all}"
 case "$want" in
-  flink|all) fetch flink flink-connectors -DexcludeTransitive=true; build_functions ;;&
+  flink|all)
+    fetch flink flink-connectors -DexcludeTransitive=true
+    build_functions
+    # Flink's operator test harnesses, for the tests that drive the real operators
+    fetch harness monitor-functions -DincludeScope=test -DexcludeTransitive=true \
+      -DincludeArtifactIds=flink-runtime,flink-test-utils-junit
+    ;;&
   kafka|all) fetch kafka kafka-broker ;;
   flink) ;;
   *) echo "usage: $0 [flink|kafka|all]" >&2; exit 2 ;;

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import site
-import sys
 from pathlib import Path
-from typing import NamedTuple
 
 from pyflink.common import Configuration
 from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.table import StreamTableEnvironment
 
 from iot_monitor.checkpoints import newest_checkpoint, resolve_restore_path
 from iot_monitor.preflight import PreflightError
@@ -23,11 +19,6 @@ JAR_CACHE = Path(os.environ.get("IOT_JAR_CACHE", Path.home() / ".cache/iot-monit
 
 class MissingJarError(PreflightError):
     pass
-
-
-class Environments(NamedTuple):
-    env: StreamExecutionEnvironment
-    t_env: StreamTableEnvironment
 
 
 def _jars(pattern: str, cached: str, what: str) -> list[str]:
@@ -46,29 +37,16 @@ def _jars(pattern: str, cached: str, what: str) -> list[str]:
 
 
 def function_jars() -> list[str]:
-    """The monitor's Java function (`jvm/monitor-functions`), which every job runs."""
-    return _jars("iot-monitor-functions-*.jar", "functions", "the monitor's Java function jar")
+    """The monitor's Java operators (`jvm/monitor-functions`), which every job runs."""
+    return _jars("iot-monitor-functions-*.jar", "functions", "the monitor's Java operators' jar")
 
 
 def connector_jars() -> list[str]:
     return _jars("flink-sql-connector-kafka-*.jar", "flink", "the Flink Kafka connector jar")
 
 
-def _expose_python_environment() -> None:
-    # Thread mode runs Python inside the JVM, which knows nothing of this virtualenv;
-    # without its site-packages there, it fails with "No module named 'pemja'".
-    paths = [*site.getsitepackages(), *sys.path]
-    current = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(filter(None, [*paths, current])))
-
-
 def _base_configuration(settings: MonitorSettings) -> Configuration:
     config = Configuration()
-    # The default process mode crosses a socket for every record: about 15x slower.
-    config.set_string("python.execution-mode", "thread")
-    config.set_string("python.executable", sys.executable)
-    config.set_string("python.client.executable", sys.executable)
-    config.set_string("table.local-time-zone", "UTC")
     config.set_string("parallelism.default", str(settings.parallelism))
     # Flink hands records between chained operators without copying them: every
     # operator here treats its input as read-only.
@@ -77,19 +55,15 @@ def _base_configuration(settings: MonitorSettings) -> Configuration:
 
 
 def bounded_environment(settings: MonitorSettings) -> StreamExecutionEnvironment:
-    """For a file replay, which needs no table environment (creating one takes about
-    2 s). No periodic watermarks: the replay's reader emits one after every record, so
-    the result does not depend on how fast the file is read."""
-    _expose_python_environment()
+    """For a file replay. No periodic watermarks: the replay's reader emits one after
+    every record, so the result does not depend on how fast the file is read."""
     config = _base_configuration(settings)
     config.set_string("pipeline.auto-watermark-interval", "0")
     return _execution_environment(config, function_jars())
 
 
-def streaming_environment(settings: MonitorSettings) -> Environments:
-    _expose_python_environment()
+def streaming_environment(settings: MonitorSettings) -> StreamExecutionEnvironment:
     config = _base_configuration(settings)
-    jars = connector_jars()
     config.set_string("execution.checkpointing.interval", f"{settings.checkpoint_interval_ms} ms")
     config.set_string("execution.checkpointing.mode", "EXACTLY_ONCE")
     config.set_string("execution.checkpointing.dir", settings.checkpoint_dir)
@@ -101,13 +75,11 @@ def streaming_environment(settings: MonitorSettings) -> Environments:
     restore = restore_path(settings)
     if restore:
         config.set_string("execution.state-recovery.path", restore)
-        # The state has stable uids; the SQL sinks' ids come from the job graph, and a
-        # savepoint of a version that read the topic through SQL holds offsets under
-        # an id this one lacks: its source then reads on from the group's offsets,
-        # committed with each checkpoint.
+        # Every operator with state has a stable uid; a savepoint of an older version
+        # may hold state under uids this one no longer has (its operators were
+        # replaced), which must not stop the restore.
         config.set_string("execution.state-recovery.ignore-unclaimed-state", "true")
-    env = _execution_environment(config, [*jars, *function_jars()])
-    return Environments(env, StreamTableEnvironment.create(env))
+    return _execution_environment(config, [*connector_jars(), *function_jars()])
 
 
 def restore_path(settings: MonitorSettings) -> str | None:
@@ -128,7 +100,6 @@ def restore_path(settings: MonitorSettings) -> str | None:
 def _execution_environment(config: Configuration, jars: list[str]) -> StreamExecutionEnvironment:
     if jars:
         # Set before the environment exists: PyFlink then puts them on the class path
-        # where the job graph is built, which names the Java functions' classes, and
-        # the table planner finds the connector among them.
+        # where the job graph is built, which names the Java operators' classes.
         config.set_string("pipeline.jars", ";".join(jars))
     return StreamExecutionEnvironment.get_execution_environment(config)

@@ -11,18 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from pyflink.common import WatermarkStrategy
-from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.datastream.connectors.kafka import (
     KafkaOffsetResetStrategy,
     KafkaOffsetsInitializer,
     KafkaSource,
 )
 
-from iot_monitor.canonical import canonical_line_regex
-from iot_monitor.pipeline import java_class
+from iot_monitor.pipeline import event_validation, java_class
 from iot_monitor.settings import MonitorSettings, starting_timestamp_ms
-from iot_monitor.timeunit import TimeUnit
-from iot_monitor.validation import SECONDS_THAT_LOOK_LIKE_MS
 
 # The source's operator id: a savepoint hands its offsets to the next version by it.
 SOURCE_UID = "kafka-events"
@@ -50,16 +47,6 @@ def _starting_offsets(settings: MonitorSettings) -> KafkaOffsetsInitializer:
     return KafkaOffsetsInitializer.timestamp(starting_timestamp_ms(mode))
 
 
-def event_decoder(settings: MonitorSettings) -> Any:
-    """The Java `EventDecoder` for these settings."""
-    unit = settings.time_unit
-    # In seconds, a time validation takes for milliseconds never moves the watermark.
-    limit_ms = SECONDS_THAT_LOOK_LIKE_MS * 1000 if unit is TimeUnit.SECONDS else 2**63 - 1
-    return java_class("EventDecoder")(
-        canonical_line_regex(unit), unit.ms_per_unit, settings.max_future_skew_ms, limit_ms
-    )
-
-
 def events_source(settings: MonitorSettings) -> KafkaSource:
     builder = (
         KafkaSource.builder()
@@ -70,18 +57,20 @@ def events_source(settings: MonitorSettings) -> KafkaSource:
         .set_properties(consumer_properties(settings))
     )
     # PyFlink's builder only takes deserializers written for Python; the decoder is Java.
-    builder._j_builder.setDeserializer(event_decoder(settings))
+    decoder = java_class("EventDecoder")(event_validation(settings), settings.max_future_skew_ms)
+    builder._j_builder.setDeserializer(decoder)
     return builder.build()
 
 
-def read_events(env: StreamExecutionEnvironment, settings: MonitorSettings) -> DataStream:
-    """The events topic as `KafkaEvent` records (see `EventDecoder`), each with its event
-    time as its timestamp, and the watermarks."""
+def read_events(env: StreamExecutionEnvironment, settings: MonitorSettings) -> Any:
+    """The events topic as a Java stream of `DecodedEvent`s, each good one with its
+    event time as its timestamp, and the watermarks."""
     watermarks = WatermarkStrategy(
         java_class("EventWatermarks").of(settings.max_out_of_orderness_ms, settings.idle_timeout_ms)
     )
-    return (
+    stream = (
         env.from_source(events_source(settings), watermarks, "kafka events")
         .uid(SOURCE_UID)
         .name("read and decode events")
     )
+    return stream._j_data_stream

@@ -1,82 +1,59 @@
 """The topology, apart from where events come from and where alerts go.
 
-Per event, only Java runs: the Kafka source decodes the events (`kafka_source`), and
-the monitor's Java function `DeviceActivity` (`jvm/monitor-functions`) keeps each
-device's newest event time. Python's silence check sees only what changes the alert
-schedule (`activity.py` says what that is and why it is enough): at a realistic
-rate, a few rows per device per silence instead of one per event.
+Every operator on the path of an event is Java (`jvm/monitor-functions`): the input
+is decoded where it is read (`kafka_source`, `replay`), and one keyed operator per
+device, `DeviceMonitor`, keeps the device's state and raises its alerts and status
+changes. Python only assembles the graph, one straight line per input:
+
+    decoded records -> good events as device ids -> keyed by device -> DeviceMonitor
+                    \\-> the rest (bad records)                     \\-> status changes
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from pyflink.common import Row, Types
-from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
-from iot_monitor.activity import forget_after_ms, last_quiet_ms
-from iot_monitor.functions import ALERT_TYPE, DeviceSilenceCheck
-from iot_monitor.rules import AlertRules
 from iot_monitor.settings import MonitorSettings
 
 
 def java_class(name: str) -> Any:
-    """A class of the monitor's Java functions (`jvm/monitor-functions`)."""
+    """A class of the monitor's Java operators (`jvm/monitor-functions`)."""
     return getattr(get_gateway().jvm.io.iotmonitor.flink, name)
 
 
-def device_ids(events: DataStream) -> DataStream:
-    """The device ids of `events` (rows with the device id first and the event time as
-    the record timestamp), as Java strings that keep the timestamps."""
-    return DataStream(java_class("DeviceActivity").deviceIds(events._j_data_stream))
-
-
-def screened_device_ids(
-    env: StreamExecutionEnvironment, screened: Path, settings: MonitorSettings
-) -> DataStream:
-    """The events of a file written by `replay.screen_file`, as `device_ids` gives them,
-    with a watermark after every event that moves it (the Java `ScreenedEvents`)."""
-    j_ids = java_class("ScreenedEvents").read(
-        env._j_stream_execution_environment, str(screened), settings.max_out_of_orderness_ms
+def event_validation(settings: MonitorSettings) -> Any:
+    """The Java `EventValidation` for these settings: the only place events are checked."""
+    return java_class("EventValidation")(
+        settings.time_unit.ms_per_unit, settings.max_future_skew_ms
     )
-    return DataStream(j_ids)
 
 
-def split_by_layout(records: DataStream) -> tuple[DataStream, DataStream]:
-    """The Java function `CanonicalEvents` over the records of `kafka_source`: the
-    device ids of the canonical events, as `device_ids` gives them, and the other
-    records as (payload, source_topic, source_partition, source_offset), for
-    validation."""
-    split = java_class("CanonicalEvents")
-    j_canonical = split.split(records._j_data_stream)
-    return DataStream(j_canonical), DataStream(split.others(j_canonical))
+class Split(NamedTuple):
+    device_ids: Any  # Java DataStream<String>: the good events, timestamped
+    rejected: Any  # Java DataStream<DecodedEvent>: bad records (and a replay's end)
 
 
-def device_changes(ids: DataStream, rules: AlertRules) -> DataStream:
-    """The `activity.Change` rows of the device ids `ids`, keyed and computed by the
-    Java function."""
-    j_changes = java_class("DeviceActivity").changes(
-        ids._j_data_stream,
-        rules.inactivity_timeout_ms,
-        forget_after_ms(rules),
-        last_quiet_ms(rules),
+def split_events(decoded: Any) -> Split:
+    """The Java stream of `DecodedEvent`s `decoded`, split into good and the rest."""
+    inputs = java_class("Inputs")
+    ids = inputs.deviceIds(decoded)
+    return Split(ids, inputs.rejected(ids))
+
+
+class Monitored(NamedTuple):
+    alerts: Any  # Java DataStream<Alert>
+    status_changes: Any  # Java DataStream<StatusChange>
+
+
+def monitor(device_ids: Any, settings: MonitorSettings) -> Monitored:
+    """The alerts and status changes of the Java stream of device ids `device_ids`."""
+    monitor_class = java_class("DeviceMonitor")
+    alerts = monitor_class.monitor(
+        device_ids,
+        settings.check_interval_ms,
+        settings.inactivity_timeout_ms,
+        settings.device_expiry_ms,
     )
-    return DataStream(j_changes)
-
-
-def _device_id(change: Row) -> Any:
-    return change[0]
-
-
-def alert_stream(ids: DataStream, settings: MonitorSettings, rules: AlertRules) -> DataStream:
-    """`ids`: the events as device ids (from `device_ids`), with their event times as
-    timestamps and the watermarks. Returns the alerts as rows of `ALERT_TYPE`."""
-    return (
-        device_changes(ids, rules)
-        .key_by(_device_id, key_type=Types.STRING())
-        .process(DeviceSilenceCheck(rules, settings.time_unit), output_type=ALERT_TYPE)
-        .name("device silence checks")
-        .uid("device-silence-checks")
-    )
+    return Monitored(alerts, alerts.getSideOutput(monitor_class.STATUS))

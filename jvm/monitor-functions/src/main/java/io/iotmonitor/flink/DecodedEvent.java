@@ -32,10 +32,17 @@ public class DecodedEvent {
     /** Whether the watermark may follow {@link #timeMs} (see {@link EventDecoder}). */
     public boolean watermarked;
 
+    /**
+     * Set on the one record after the last line of a replay's file, which is no event:
+     * {@link #offset} is then the number of lines and {@link #timeMs} the input's last
+     * check (see {@link ReplayInput}).
+     */
+    public boolean endOfInput;
+
     public DecodedEvent() {}
 
     public boolean isGood() {
-        return reason == null && deviceId != null;
+        return deviceId != null;
     }
 
     public void good(String deviceId, long timeMs) {

@@ -3,8 +3,10 @@ package io.iotmonitor.flink;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
+import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
@@ -13,10 +15,10 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  * idle one, never runs time ahead or holds it back.
  *
  * <p>The watermark is the newest time the decoder let it follow, minus the allowed
- * out-of-orderness. Every record carries its time as its timestamp; one without a
- * readable time carries 0, far behind any watermark.
+ * out-of-orderness, emitted periodically. A good event carries its time as its
+ * timestamp; a bad one carries 0, far behind any watermark.
  */
-public class EventWatermarks implements WatermarkStrategy<KafkaEvent> {
+public class EventWatermarks implements WatermarkStrategy<DecodedEvent> {
     private static final long serialVersionUID = 1L;
     private final long outOfOrdernessMs;
 
@@ -25,19 +27,35 @@ public class EventWatermarks implements WatermarkStrategy<KafkaEvent> {
     }
 
     /** The strategy; a partition without records for {@code idleTimeoutMs} stops counting. */
-    public static WatermarkStrategy<KafkaEvent> of(long outOfOrdernessMs, long idleTimeoutMs) {
+    public static WatermarkStrategy<DecodedEvent> of(long outOfOrdernessMs, long idleTimeoutMs) {
         return new EventWatermarks(outOfOrdernessMs).withIdleness(Duration.ofMillis(idleTimeoutMs));
     }
 
     @Override
-    public TimestampAssigner<KafkaEvent> createTimestampAssigner(
+    public TimestampAssigner<DecodedEvent> createTimestampAssigner(
             TimestampAssignerSupplier.Context context) {
-        return (event, kafkaTimestamp) -> event.timeMs;
+        return (event, kafkaTimestamp) -> event.isGood() ? event.timeMs : 0;
     }
 
     @Override
-    public WatermarkGenerator<KafkaEvent> createWatermarkGenerator(
+    public WatermarkGenerator<DecodedEvent> createWatermarkGenerator(
             WatermarkGeneratorSupplier.Context context) {
-        return new LaggingWatermark<>(outOfOrdernessMs, event -> event.watermarked, false);
+        return new WatermarkGenerator<>() {
+            private long newestMs = Long.MIN_VALUE;
+
+            @Override
+            public void onEvent(DecodedEvent event, long timestamp, WatermarkOutput output) {
+                if (event.watermarked && timestamp > newestMs) {
+                    newestMs = timestamp;
+                }
+            }
+
+            @Override
+            public void onPeriodicEmit(WatermarkOutput output) {
+                if (newestMs != Long.MIN_VALUE) {
+                    output.emitWatermark(new Watermark(newestMs - outOfOrdernessMs));
+                }
+            }
+        };
     }
 }

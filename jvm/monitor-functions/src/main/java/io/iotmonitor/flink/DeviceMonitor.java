@@ -1,0 +1,145 @@
+package io.iotmonitor.flink;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The one keyed operator of the job: per device, its whole state (one {@link
+ * DeviceState}) and its one event-time timer. Events come in as device ids whose record
+ * timestamps are their event times; alerts go out, and status changes to {@link
+ * #STATUS}. What to do is {@link SilenceSchedule}'s to say; this class reads and writes
+ * the state and sets the timers.
+ */
+public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert> {
+    private static final long serialVersionUID = 1L;
+    /** The operator's id: a savepoint hands the device state to the next version by it. */
+    public static final String UID = "device-monitor";
+
+    public static final OutputTag<StatusChange> STATUS =
+            new OutputTag<>("status-changes", TypeInformation.of(StatusChange.class));
+
+    private final SilenceSchedule schedule;
+    private transient ValueState<DeviceState> device;
+    private transient Reporter reporter;
+
+    public DeviceMonitor(SilenceSchedule schedule) {
+        this.schedule = schedule;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        device =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "device", TypeInformation.of(DeviceState.class)));
+        reporter = new Reporter();
+    }
+
+    @Override
+    public void processElement(String deviceId, Context ctx, Collector<Alert> out)
+            throws Exception {
+        long timeMs = ctx.timestamp();
+        long watermarkMs = ctx.timerService().currentWatermark();
+        DeviceState state = device.value();
+        if (state == null) {
+            state = schedule.firstEvent(timeMs, watermarkMs);
+            device.update(state);
+            ctx.timerService().registerEventTimeTimer(state.nextCheckMs);
+            return;
+        }
+        int outcome = schedule.onEvent(state, timeMs, watermarkMs, reporter.to(deviceId, ctx, out));
+        store(state, outcome, ctx);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out)
+            throws Exception {
+        long watermarkMs = ctx.timerService().currentWatermark();
+        if (watermarkMs == Long.MAX_VALUE) {
+            // The end of a bounded input: its last check was at the watermark before this.
+            return;
+        }
+        DeviceState state = device.value();
+        if (state == null) {
+            return;
+        }
+        Reporter reports = reporter.to(ctx.getCurrentKey(), ctx, out);
+        store(state, schedule.onCheck(state, timestamp, reports), ctx);
+    }
+
+    private void store(DeviceState state, int outcome, Context ctx) throws Exception {
+        switch (outcome) {
+            case SilenceSchedule.FORGET:
+                device.clear();
+                break;
+            case SilenceSchedule.NEW_CHECK:
+                ctx.timerService().registerEventTimeTimer(state.nextCheckMs);
+                device.update(state);
+                break;
+            case SilenceSchedule.CHANGED:
+                device.update(state);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** Turns the schedule's reports into records of the current device. */
+    private static final class Reporter implements SilenceSchedule.Reports {
+        private String deviceId;
+        private Context ctx;
+        private Collector<Alert> out;
+
+        Reporter to(String deviceId, Context ctx, Collector<Alert> out) {
+            this.deviceId = deviceId;
+            this.ctx = ctx;
+            this.out = out;
+            return this;
+        }
+
+        @Override
+        public void alert(long checkMs, long latestEventMs) {
+            out.collect(new Alert(deviceId, latestEventMs, checkMs));
+        }
+
+        @Override
+        public void status(String status, long sinceMs, long atMs) {
+            ctx.output(STATUS, new StatusChange(deviceId, status, sinceMs, atMs));
+        }
+    }
+
+    /** Events arrive as their device ids: the key is the record itself. */
+    public static final class ByDevice implements KeySelector<String, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(String deviceId) {
+            return deviceId;
+        }
+    }
+
+    /** The alerts of {@code deviceIds}; {@code getSideOutput(STATUS)} gives the status changes. */
+    public static SingleOutputStreamOperator<Alert> monitor(
+            DataStream<String> deviceIds,
+            long checkIntervalMs,
+            long inactivityTimeoutMs,
+            long deviceExpiryMs) {
+        SilenceSchedule schedule =
+                new SilenceSchedule(checkIntervalMs, inactivityTimeoutMs, deviceExpiryMs);
+        return deviceIds
+                .keyBy(new ByDevice(), Types.STRING)
+                .process(new DeviceMonitor(schedule), TypeInformation.of(Alert.class))
+                .name("device monitor")
+                .uid(UID);
+    }
+}

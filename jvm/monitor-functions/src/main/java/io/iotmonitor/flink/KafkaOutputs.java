@@ -1,0 +1,63 @@
+package io.iotmonitor.flink;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.kafka.shaded.org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.flink.kafka.shaded.org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.flink.streaming.api.datastream.DataStream;
+
+/**
+ * The Kafka topics the monitor writes: alerts (key = device id, record timestamp = the
+ * check instant), status changes (record timestamp = the change's time) and dead
+ * letters (the original bytes, with the reason and the source in headers). Each goes in
+ * the transactions of the checkpoints when exactly-once.
+ */
+public final class KafkaOutputs {
+    private KafkaOutputs() {}
+
+    public static void alerts(DataStream<Alert> alerts, KafkaTarget target, String topic, long msPerUnit) {
+        KafkaRecordSerializationSchema<Alert> records =
+                (alert, context, timestamp) ->
+                        new ProducerRecord<>(
+                                topic,
+                                null,
+                                alert.checkMs,
+                                utf8(alert.deviceId),
+                                utf8(WireFormat.alertBody(alert, msPerUnit)));
+        alerts.sinkTo(target.sink(records, "")).name("alerts to " + topic).uid("alerts-sink");
+    }
+
+    public static void statusChanges(
+            DataStream<StatusChange> changes, KafkaTarget target, String topic, long msPerUnit) {
+        KafkaRecordSerializationSchema<StatusChange> records =
+                (change, context, timestamp) ->
+                        new ProducerRecord<>(
+                                topic,
+                                null,
+                                change.atMs,
+                                utf8(change.deviceId),
+                                utf8(WireFormat.statusBody(change, msPerUnit)));
+        changes.sinkTo(target.sink(records, "status"))
+                .name("status changes to " + topic)
+                .uid("status-sink");
+    }
+
+    public static void deadLetters(DataStream<DecodedEvent> rejected, KafkaTarget target, String topic) {
+        KafkaRecordSerializationSchema<DecodedEvent> records =
+                (event, context, timestamp) -> {
+                    RecordHeaders headers = new RecordHeaders();
+                    headers.add("dlq.reason", utf8(event.reason));
+                    headers.add("dlq.source.topic", utf8(event.source));
+                    headers.add("dlq.source.partition", utf8(Integer.toString(event.partition)));
+                    headers.add("dlq.source.offset", utf8(Long.toString(event.offset)));
+                    return new ProducerRecord<>(topic, null, null, null, event.payload, headers);
+                };
+        rejected.sinkTo(target.sink(records, "dead-letters"))
+                .name("dead letters to " + topic)
+                .uid("dead-letters-sink");
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

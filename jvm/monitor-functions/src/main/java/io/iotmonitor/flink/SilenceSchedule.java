@@ -1,0 +1,238 @@
+package io.iotmonitor.flink;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * The alert rule, over plain values (milliseconds since the epoch): when a device is
+ * checked, whether a check raises an alert, and which changes of state it reports.
+ * {@link DeviceMonitor} only stores the state this returns and sets the timers it asks
+ * for; the reference model in the tests ({@code monitor/tests/reference_model.py}) is
+ * its specification.
+ *
+ * <p>Checks happen at every multiple of the check interval. At check T a device is
+ * silent when T minus its newest event time not after T is more than the inactivity
+ * timeout, counting the events read before the watermark passed T. An event stamped
+ * after T never counts for T, however early it is read (after a restart, or while one
+ * partition is read ahead of another), so what is reported depends on the events, not
+ * on when they were read; and an event read after a check cannot undo it.
+ *
+ * <p>So a device's times are kept as runs ({@link DeviceState}): two times belong to
+ * one run when no check still to be made lies between them at which the device would
+ * be silent. Almost always a device has one run, whose newest time is all that
+ * matters, and one timer, at the first check that can find it silent. An event that
+ * extends the run leaves the timer alone: the check then finds the device active and
+ * plans the next one, which costs a timer per timeout instead of one per event.
+ */
+public final class SilenceSchedule implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** What a device's state changes tell the outside. */
+    public interface Reports {
+        void alert(long checkMs, long latestEventMs);
+
+        void status(String status, long sinceMs, long atMs);
+    }
+
+    public static final String SILENT = "silent";
+    public static final String BACK = "back";
+    public static final String FORGOTTEN = "forgotten";
+
+    /** Nothing to store. */
+    public static final int UNCHANGED = 0;
+    /** The state changed; store it. */
+    public static final int CHANGED = 1;
+    /** The state changed and its next check needs a timer. */
+    public static final int NEW_CHECK = 2;
+    /** The device is forgotten; free its state. */
+    public static final int FORGET = 3;
+
+    private static final long NO_WATERMARK = Long.MIN_VALUE;
+
+    private final long checkIntervalMs;
+    private final long inactivityTimeoutMs;
+    private final long deviceExpiryMs;
+
+    /**
+     * @param deviceExpiryMs a device silent for longer is forgotten; 0 keeps it for ever
+     */
+    public SilenceSchedule(long checkIntervalMs, long inactivityTimeoutMs, long deviceExpiryMs) {
+        this.checkIntervalMs = checkIntervalMs;
+        this.inactivityTimeoutMs = inactivityTimeoutMs;
+        this.deviceExpiryMs = deviceExpiryMs;
+    }
+
+    /** The first check at which a device last heard of at {@code latestMs} is silent. */
+    public long firstAlertingCheck(long latestMs) {
+        return (Math.floorDiv(latestMs + inactivityTimeoutMs, checkIntervalMs) + 1)
+                * checkIntervalMs;
+    }
+
+    /** The first check not made yet while the watermark stands at {@code watermarkMs}. */
+    private long firstCheckAfter(long watermarkMs) {
+        return watermarkMs == NO_WATERMARK
+                ? Long.MIN_VALUE
+                : (Math.floorDiv(watermarkMs, checkIntervalMs) + 1) * checkIntervalMs;
+    }
+
+    /**
+     * The first check still to be made, from {@code nextCheckMs} on, at which a device
+     * whose newest time is {@code latestMs} would be silent.
+     */
+    private long silentFrom(long latestMs, long nextCheckMs) {
+        return Math.max(firstAlertingCheck(latestMs), nextCheckMs);
+    }
+
+    /** A device's state from its first event (or its first after it was forgotten). */
+    public DeviceState firstEvent(long timeMs, long watermarkMs) {
+        DeviceState state = new DeviceState();
+        state.firstEventMs = timeMs;
+        state.latestEventMs = timeMs;
+        state.nextCheckMs = silentFrom(timeMs, firstCheckAfter(watermarkMs));
+        return state;
+    }
+
+    /**
+     * An event of a device that has state, read while the watermark stands at {@code
+     * watermarkMs}; returns what to do with the state.
+     */
+    public int onEvent(DeviceState state, long timeMs, long watermarkMs, Reports out) {
+        long next = firstCheckAfter(watermarkMs);
+        if (state.later == null) {
+            // The usual case, in place: one run, which the event falls in or extends.
+            if (timeMs >= state.firstEventMs && timeMs <= state.latestEventMs) {
+                return UNCHANGED;
+            }
+            if (timeMs > state.latestEventMs && !apart(state.latestEventMs, timeMs, next)) {
+                if (state.silent && isNewAfterSilence(state.latestEventMs, timeMs, state, out)) {
+                    state.firstEventMs = timeMs;
+                }
+                state.latestEventMs = timeMs;
+                return CHANGED;
+            }
+        }
+        store(state, insert(runsOf(state), timeMs), next, out);
+        long check = silentFrom(state.latestEventMs, next);
+        if (check < state.nextCheckMs) {
+            state.nextCheckMs = check;
+            return NEW_CHECK;
+        }
+        // A later check: the timer set for the earlier one will find the device active.
+        return CHANGED;
+    }
+
+    /**
+     * The check at {@code checkMs}, from the device's timer. Returns {@link #UNCHANGED}
+     * for a stale timer, {@link #FORGET}, or {@link #NEW_CHECK}.
+     */
+    public int onCheck(DeviceState state, long checkMs, Reports out) {
+        if (checkMs != state.nextCheckMs) {
+            // Made stale by a later plan; ignoring it is cheaper than deleting it.
+            return UNCHANGED;
+        }
+        // A later run starts after this check: the latest time is the newest not after it.
+        if (checkMs >= firstAlertingCheck(state.latestEventMs)) {
+            if (deviceExpiryMs > 0 && checkMs - state.latestEventMs > deviceExpiryMs) {
+                if (state.silent) {
+                    out.status(FORGOTTEN, state.latestEventMs, state.latestEventMs + deviceExpiryMs);
+                    state.silent = false;
+                }
+                if (state.later == null) {
+                    return FORGET;
+                }
+                // Its events after this check are those of a new device.
+                long[] later = state.later;
+                state.firstEventMs = later[0];
+                state.latestEventMs = later[1];
+                state.later = later.length == 2 ? null : Arrays.copyOfRange(later, 2, later.length);
+            } else {
+                out.alert(checkMs, state.latestEventMs);
+                if (!state.silent) {
+                    out.status(SILENT, state.latestEventMs, checkMs);
+                    state.silent = true;
+                }
+            }
+        }
+        long next = checkMs + checkIntervalMs;
+        if (state.later != null) {
+            store(state, runsOf(state), next, out);
+        }
+        state.nextCheckMs = silentFrom(state.latestEventMs, next);
+        return NEW_CHECK;
+    }
+
+    /**
+     * A silent device whose newest time was {@code latestMs} sent again, from {@code
+     * returnMs} on: it is back, or, at or after its expiry, forgotten and new. Returns
+     * whether it is new.
+     */
+    private boolean isNewAfterSilence(
+            long latestMs, long returnMs, DeviceState state, Reports out) {
+        state.silent = false;
+        if (deviceExpiryMs > 0 && returnMs >= latestMs + deviceExpiryMs) {
+            out.status(FORGOTTEN, latestMs, latestMs + deviceExpiryMs);
+            return true;
+        }
+        out.status(BACK, latestMs, returnMs);
+        return false;
+    }
+
+    /** Whether a device could be silent at a check still to be made between two times. */
+    private boolean apart(long earlierMs, long laterMs, long next) {
+        return silentFrom(earlierMs, next) < laterMs;
+    }
+
+    private static long[] runsOf(DeviceState state) {
+        int later = state.later == null ? 0 : state.later.length;
+        long[] runs = new long[later + 2];
+        runs[0] = state.firstEventMs;
+        runs[1] = state.latestEventMs;
+        if (later > 0) {
+            System.arraycopy(state.later, 0, runs, 2, later);
+        }
+        return runs;
+    }
+
+    /** {@code runs} (in order) with a run of {@code timeMs} alone among them, unless one holds it. */
+    private static long[] insert(long[] runs, long timeMs) {
+        int at = 0;
+        while (at < runs.length && runs[at + 1] < timeMs) {
+            at += 2;
+        }
+        if (at < runs.length && runs[at] <= timeMs) {
+            return runs;
+        }
+        long[] grown = new long[runs.length + 2];
+        System.arraycopy(runs, 0, grown, 0, at);
+        grown[at] = timeMs;
+        grown[at + 1] = timeMs;
+        System.arraycopy(runs, at, grown, at + 2, runs.length - at);
+        return grown;
+    }
+
+    /**
+     * Stores {@code runs} in the state, merging the neighbours that no check from {@code
+     * next} on keeps apart. The first run of a silent device meeting the next is its
+     * return.
+     */
+    private void store(DeviceState state, long[] runs, long next, Reports out) {
+        int kept = 2;
+        for (int i = 2; i < runs.length; i += 2) {
+            if (apart(runs[kept - 1], runs[i], next)) {
+                runs[kept] = runs[i];
+                runs[kept + 1] = runs[i + 1];
+                kept += 2;
+                continue;
+            }
+            // A run inserted before the first one is no return: the device's latest stays.
+            boolean returns = kept == 2 && state.silent && runs[1] == state.latestEventMs;
+            if (returns && isNewAfterSilence(runs[1], runs[i], state, out)) {
+                runs[0] = runs[i];
+            }
+            runs[kept - 1] = Math.max(runs[kept - 1], runs[i + 1]);
+        }
+        state.firstEventMs = runs[0];
+        state.latestEventMs = runs[1];
+        state.later = kept == 2 ? null : Arrays.copyOfRange(runs, 2, kept);
+    }
+}
