@@ -23,8 +23,10 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.StreamReadCon
  * deep, where the first byte that is not UTF-8 is).
  *
  * <p>Every known producer writes the canonical layout, {@code {"event-id": "...",
- * "device-id": "...", "time": N}}; a byte scanner takes it apart without a parser, about
- * 10x faster than the full path. It admits only what the full path accepts, with the
+ * "device-id": "...", "time": N}}; a byte scanner takes it apart without a parser: about
+ * 11 million events/s on one core, where the regular expression it replaces managed 1.6
+ * million and the full path manages 1.7 million (EventValidationThroughput, in the
+ * tests). It admits only what the full path accepts, with the
  * same result: printable ASCII without quotes or backslashes (nothing to unescape, no
  * control character), a device id within the length limit, an integer time below the
  * milliseconds look-alike limit in seconds. Anything else, or a time too far ahead,
@@ -45,7 +47,8 @@ public class EventValidation implements Serializable {
     private static final byte[] DEVICE_ID_KEY = ascii("\"device-id\":");
     private static final byte[] TIME_KEY = ascii("\"time\":");
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
-    private static final BigInteger UNSIGNED_LONG_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    private static final BigInteger UNSIGNED_LONG_MAX =
+            BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
     private static final double SECONDS_THAT_LOOK_LIKE_MS_DOUBLE = SECONDS_THAT_LOOK_LIKE_MS;
 
@@ -62,14 +65,17 @@ public class EventValidation implements Serializable {
      */
     public EventValidation(long msPerUnit, long maxFutureSkewMs) {
         if (msPerUnit != 1 && msPerUnit != 1000) {
-            throw new IllegalArgumentException("msPerUnit must be 1000 (seconds) or 1 (ms), got " + msPerUnit);
+            throw new IllegalArgumentException(
+                    "msPerUnit must be 1000 (seconds) or 1 (ms), got " + msPerUnit);
         }
         if (maxFutureSkewMs < 0) {
-            throw new IllegalArgumentException("maxFutureSkewMs must not be negative, got " + maxFutureSkewMs);
+            throw new IllegalArgumentException(
+                    "maxFutureSkewMs must not be negative, got " + maxFutureSkewMs);
         }
         this.msPerUnit = msPerUnit;
         this.maxFutureSkewMs = maxFutureSkewMs;
-        this.maxCanonicalTimeDigits = inSeconds() ? Long.toString(SECONDS_THAT_LOOK_LIKE_MS - 1).length() : 15;
+        this.maxCanonicalTimeDigits =
+                inSeconds() ? Long.toString(SECONDS_THAT_LOOK_LIKE_MS - 1).length() : 15;
         this.maxFutureSkewSeconds = wholeSeconds(BigInteger.valueOf(maxFutureSkewMs));
     }
 
@@ -132,7 +138,8 @@ public class EventValidation implements Serializable {
             return false;
         }
         // ASCII only, so Latin-1 maps each byte to its character.
-        into.good(new String(p, deviceIdStart, deviceIdEnd - deviceIdStart, StandardCharsets.ISO_8859_1), timeMs);
+        int deviceIdLength = deviceIdEnd - deviceIdStart;
+        into.good(new String(p, deviceIdStart, deviceIdLength, StandardCharsets.ISO_8859_1), timeMs);
         return true;
     }
 
@@ -198,9 +205,13 @@ public class EventValidation implements Serializable {
             return "empty value";
         }
         if (payload.length > MAX_PAYLOAD_BYTES) {
-            return "payload of " + payload.length + " bytes is over the " + MAX_PAYLOAD_BYTES + "-byte limit";
+            return "payload of " + payload.length + " bytes is over the " + MAX_PAYLOAD_BYTES
+                    + "-byte limit";
         }
-        if (payload.length >= 3 && payload[0] == (byte) 0xEF && payload[1] == (byte) 0xBB && payload[2] == (byte) 0xBF) {
+        if (payload.length >= 3
+                && payload[0] == (byte) 0xEF
+                && payload[1] == (byte) 0xBB
+                && payload[2] == (byte) 0xBF) {
             return "not JSON: starts with a UTF-8 byte-order mark";
         }
         int invalid = firstInvalidUtf8(payload);
@@ -270,14 +281,16 @@ public class EventValidation implements Serializable {
                     case FIELD_NAME:
                     case VALUE_STRING:
                         if (escapes && hasLoneSurrogate(parser)) {
-                            return "a string holds a lone UTF-16 surrogate (an unpaired \\ud800 to \\udfff)";
+                            return "a string holds a lone UTF-16 surrogate"
+                                    + " (an unpaired \\ud800 to \\udfff)";
                         }
                         break;
                     case VALUE_NUMBER_INT:
                     case VALUE_NUMBER_FLOAT:
                         Number number = number(parser, token);
                         if (number == null) {
-                            return "a number is too large for a double: " + abbreviated(parser.getText());
+                            return "a number is too large for a double: "
+                                    + abbreviated(parser.getText());
                         }
                         if (field == TIME) {
                             fields.time = number;
@@ -286,7 +299,8 @@ public class EventValidation implements Serializable {
                     default:
                         break;
                 }
-                field = token == JsonToken.FIELD_NAME && depth == 1 ? field(parser.currentName()) : OTHER_FIELD;
+                boolean topLevelName = token == JsonToken.FIELD_NAME && depth == 1;
+                field = topLevelName ? field(parser.currentName()) : OTHER_FIELD;
                 if (depth == 0) {
                     break;
                 }
@@ -296,7 +310,8 @@ public class EventValidation implements Serializable {
                 }
             }
             if (parser.nextToken() != null) {
-                return "more data after the JSON value, at byte " + byteOffset(parser.currentTokenLocation());
+                return "more data after the JSON value, at byte "
+                        + byteOffset(parser.currentTokenLocation());
             }
             return null;
         } catch (JsonProcessingException e) {
@@ -355,7 +370,9 @@ public class EventValidation implements Serializable {
     private static String syntaxProblem(JsonProcessingException e) {
         String detail = String.valueOf(e.getOriginalMessage());
         String what;
-        if (detail.startsWith("Non-standard token") || detail.contains("'NaN'") || detail.contains("Infinity")) {
+        if (detail.startsWith("Non-standard token")
+                || detail.contains("'NaN'")
+                || detail.contains("Infinity")) {
             what = "NaN and Infinity are not numbers in JSON";
         } else if (detail.startsWith("Unexpected end-of-input")) {
             what = "the document ends early";
@@ -370,7 +387,8 @@ public class EventValidation implements Serializable {
             what = "a character that is not allowed between values";
         } else if (detail.startsWith("Unexpected close marker")) {
             what = "a bracket closes what was not opened";
-        } else if (detail.startsWith("Unexpected character") || detail.startsWith("Unrecognized token")) {
+        } else if (detail.startsWith("Unexpected character")
+                || detail.startsWith("Unrecognized token")) {
             what = "an unexpected character";
         } else {
             what = "malformed JSON";
@@ -453,7 +471,9 @@ public class EventValidation implements Serializable {
             }
             // Python's int(value * ms_per_unit): the product in double, truncated.
             double product = value * msPerUnit;
-            timeMs = product < 0x1p62 ? BigInteger.valueOf((long) product) : new BigDecimal(product).toBigInteger();
+            timeMs = product < 0x1p62
+                    ? BigInteger.valueOf((long) product)
+                    : new BigDecimal(product).toBigInteger();
         }
         BigInteger aheadMs = timeMs.subtract(BigInteger.valueOf(nowMs));
         if (aheadMs.compareTo(BigInteger.valueOf(maxFutureSkewMs)) > 0) {
@@ -465,7 +485,8 @@ public class EventValidation implements Serializable {
     }
 
     private static String looksLikeMs(String value) {
-        return "time " + value + " looks like milliseconds but the unit is seconds (see --time-unit ms)";
+        return "time " + value
+                + " looks like milliseconds but the unit is seconds (see --time-unit ms)";
     }
 
     /** Python's {@code f"{ms / 1000:.0f}"}: the quotient as a double, rounded half to even. */
@@ -516,7 +537,9 @@ public class EventValidation implements Serializable {
         } else if (digits.length() <= exponent + 1) {
             text.append(digits).append("0".repeat(exponent + 1 - digits.length())).append(".0");
         } else {
-            text.append(digits, 0, exponent + 1).append('.').append(digits, exponent + 1, digits.length());
+            text.append(digits, 0, exponent + 1)
+                    .append('.')
+                    .append(digits, exponent + 1, digits.length());
         }
         return text.toString();
     }
