@@ -68,6 +68,16 @@ def replay(
         Path,
         typer.Argument(help="JSON-lines file of events", exists=True, dir_okay=False),
     ],
+    status: Annotated[
+        Path | None,
+        typer.Option(
+            "--status",
+            help="Also write the devices' status changes (silent, back, forgotten) to this "
+            "file as JSON lines, sorted by time, device and status.",
+            dir_okay=False,
+        ),
+    ] = None,
+    *,
     settings: MonitorSettings,
 ) -> None:
     """Run the same pipeline over a file and print its alerts as JSON lines, sorted.
@@ -81,7 +91,11 @@ def replay(
     from iot_monitor.replay import replay_file
 
     try:
-        replay_file(events_file, settings)
+        if status is None:
+            replay_file(events_file, settings)
+        else:
+            with status.open("w", encoding="utf-8") as status_out:
+                replay_file(events_file, settings, status_out=status_out)
     except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -24,9 +24,6 @@ from pydantic.fields import FieldInfo
 
 from iot_monitor.durations import parse_duration_ms
 from iot_monitor.timeunit import TimeUnit
-
-if TYPE_CHECKING:
-    from iot_monitor.rules import AlertRules
 
 # The broker refuses transactions longer than its transaction.max.timeout.ms (15 min by default).
 BROKER_MAX_TRANSACTION_MS = 15 * 60_000
@@ -227,16 +224,6 @@ class MonitorSettings(BaseModel):
                 + flag_name("inactivity_timeout_ms")
             )
         return self
-
-    @property
-    def rules(self) -> AlertRules:
-        from iot_monitor.rules import AlertRules  # which takes its defaults from here
-
-        return AlertRules(
-            check_interval_ms=self.check_interval_ms,
-            inactivity_timeout_ms=self.inactivity_timeout_ms,
-            device_expiry_ms=self.device_expiry_ms,
-        )
 
 
 def kafka_properties(values: list[str] | tuple[str, ...]) -> dict[str, str]:
