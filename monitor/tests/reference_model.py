@@ -34,6 +34,10 @@ class Rules:
     timeout: int = 60_000
     expiry: int = 86_400_000  # 0: never
 
+    def first_alerting_check(self, latest_ms: int) -> int:
+        """The first check at which a device last heard of at `latest_ms` is silent."""
+        return ((latest_ms + self.timeout) // self.interval + 1) * self.interval
+
     def check_of(self, time_ms: int) -> int:
         """The first check an event stamped `time_ms` counts for."""
         return -(-time_ms // self.interval) * self.interval
@@ -110,9 +114,7 @@ class Model:
                 continue
             if rules.expiry and silent_ms > rules.expiry:
                 if device.silent_since is not None:
-                    self.changes.append(
-                        (device_id, "forgotten", latest, latest + rules.expiry)
-                    )
+                    self.changes.append((device_id, "forgotten", latest, latest + rules.expiry))
                     device.silent_since = None
                 device.times = [t for t in device.times if t > at]
                 if not device.times:

@@ -1,6 +1,8 @@
 """The monitor's own alerts reach the store: `iot-monitor replay` decides which alerts
-a fleet's events raise, the monitor's wire encoder writes them to Kafka in a
-transaction, and the vector.yaml mapping stores exactly those rows."""
+a fleet's events raise, they go to Kafka in a transaction as the monitor writes them
+(its alert body is `json.dumps` of the two fields, which monitor/tests/operator/
+test_wire_format.py holds it to), and the vector.yaml mapping stores exactly those
+rows."""
 
 from __future__ import annotations
 
@@ -50,15 +52,12 @@ def at(seconds: float) -> datetime:
 
 
 def produce(bootstrap: str, topic: str, alerts: list[dict[str, Any]]) -> None:
-    from iot_monitor.alerts import alert_body
-    from iot_monitor.timeunit import TimeUnit
-
     producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"t-{uuid.uuid4()}"})
     producer.init_transactions(30)
     producer.begin_transaction()
     for alert in alerts:
-        latest_ms = round(alert["latest-event-time"] * 1000)
-        body = alert_body(alert["device-id"], latest_ms, TimeUnit.SECONDS)
+        fields = {"device-id": alert["device-id"], "latest-event-time": alert["latest-event-time"]}
+        body = json.dumps(fields, ensure_ascii=False)
         producer.produce(
             topic, body.encode(), alert["device-id"].encode(), timestamp=alert["check-time"] * 1000
         )

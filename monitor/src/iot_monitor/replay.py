@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -32,11 +33,18 @@ class Replayed(NamedTuple):
     bad_lines: list[tuple[int, str]]
     lines: int
     last_check_ms: int | None
+    # seconds: creating the JVM and Flink environment, then running the job; and
+    # Flink's own net runtime of the job
+    environment_s: float = 0.0
+    job_s: float = 0.0
+    net_runtime_s: float = 0.0
 
 
 def run_replay(source: Path, settings: MonitorSettings) -> Replayed:
     """What the job raises on the events file `source`."""
+    started = time.perf_counter()
     env = bounded_environment(settings)
+    environment_at = time.perf_counter()
     validation = event_validation(settings)
     decoded = java_class("ReplayInput").read(
         env._j_stream_execution_environment,
@@ -53,8 +61,12 @@ def run_replay(source: Path, settings: MonitorSettings) -> Replayed:
     )
     with tempfile.TemporaryDirectory(prefix="iot-replay-") as folder:
         collected = Path(folder) / "replayed.tsv"
-        output.collect(lines, "iot-monitor-replay", str(collected))
-        return _read_collected(collected)
+        net_ms = output.collect(lines, "iot-monitor-replay", str(collected))
+        job_s = time.perf_counter() - environment_at
+        replayed = _read_collected(collected)
+    return replayed._replace(
+        environment_s=environment_at - started, job_s=job_s, net_runtime_s=net_ms / 1000
+    )
 
 
 def _read_collected(path: Path) -> Replayed:
@@ -89,17 +101,23 @@ def replay_file(
 ) -> int:
     """Print the alerts of `source` as JSON lines on `out` (and its status changes on
     `status_out`), the bad lines on stderr; returns the number of alerts."""
+    log.info("replaying %s", source)
     replayed = run_replay(source, settings)
     for number, reason in replayed.bad_lines:
         sys.stderr.write(f"{source}:{number}: {reason}\n")
-    log.info(
-        "%s: %d usable events, %d bad lines",
-        source,
-        replayed.lines - len(replayed.bad_lines),
-        len(replayed.bad_lines),
-    )
     out.writelines(body + "\n" for _, _, body in replayed.alerts)
     if status_out is not None:
         status_out.writelines(change[3] + "\n" for change in replayed.status_changes)
-    log.info("%d alerts", len(replayed.alerts))
+    log.info(
+        "%s: %d lines, %d bad; %d alerts, %d status changes; Flink's net runtime %.1f s "
+        "(JVM and environment %.1f s, job %.1f s)",
+        source,
+        replayed.lines,
+        len(replayed.bad_lines),
+        len(replayed.alerts),
+        len(replayed.status_changes),
+        replayed.net_runtime_s,
+        replayed.environment_s,
+        replayed.job_s,
+    )
     return len(replayed.alerts)

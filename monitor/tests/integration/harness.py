@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -127,6 +128,8 @@ def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "FLINK_LOG_DIR": str(flink_logs)},
+            # its own process group, so that a crash takes the JVM down with it
+            start_new_session=True,
         )
     watched = _Watched(process, log_path, flink_logs)
     _WATCHED.append(watched)
@@ -138,8 +141,12 @@ def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.
 
 def stop(process: subprocess.Popen[bytes], hard: bool = False) -> None:
     _WATCHED[:] = [watched for watched in _WATCHED if watched.process is not process]
+    if hard:
+        # A crash: the Python driver and the JVM it started, at once.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
     if process.poll() is None:
-        process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
@@ -165,13 +172,16 @@ def monitor_args(
     return [item for pair in values.items() for item in pair]
 
 
-def wait_for_checkpoint(checkpoints: Path, timeout_s: float = 120) -> Path:
+def wait_for_checkpoint(
+    checkpoints: Path, timeout_s: float = 120, newer_than: Path | None = None
+) -> Path:
     """The first completed checkpoint under `checkpoints`. Flink triggers checkpoints
     only once every task of the job runs, so this is the condition to await rather
     than a fixed sleep "to let the job start". Fails at once when a monitor of
-    `running_monitor` exits or its Flink job fails."""
+    `running_monitor` exits or its Flink job fails. With `newer_than`, a checkpoint
+    other than that one (one taken since a restart)."""
     deadline = time.monotonic() + timeout_s
-    while (found := newest_checkpoint(checkpoints)) is None:
+    while (found := newest_checkpoint(checkpoints)) is None or found == newer_than:
         for watched in _WATCHED:
             watched.check()
         if time.monotonic() > deadline:

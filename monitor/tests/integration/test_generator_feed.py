@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from iot_monitor.rules import AlertRules, first_alerting_check
 
 from monitor.tests.integration.harness import (
     alerts_of,
@@ -19,19 +18,20 @@ from monitor.tests.integration.harness import (
     read_until,
     running_monitor,
 )
+from monitor.tests.reference_model import Rules
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-RULES = AlertRules(check_interval_ms=5_000, inactivity_timeout_ms=10_000)
+RULES = Rules(interval=5_000, timeout=10_000)
 
 
 def implied_alerts(truth: dict, until_s: int) -> set[tuple[int, str, int]]:
     alerts = set()
     for failure in truth["failures"]:
         latest_ms = failure["last-event-time"] * 1000
-        check = first_alerting_check(latest_ms, RULES)
+        check = RULES.first_alerting_check(latest_ms)
         while check <= until_s * 1000:
             alerts.add((check, failure["device-id"], failure["last-event-time"]))
-            check += RULES.check_interval_ms
+            check += RULES.interval
     return alerts
 
 

@@ -80,7 +80,11 @@ def test_defaults_follow_the_specification() -> None:
     assert settings.checkpoint_dir == "file:///tmp/flink-checkpoints"
     assert settings.parallelism == 2
     assert settings.checkpoint_interval_ms == 10_000
-    assert (settings.check_interval_ms, settings.inactivity_timeout_ms, settings.device_expiry_ms) == (
+    assert (
+        settings.check_interval_ms,
+        settings.inactivity_timeout_ms,
+        settings.device_expiry_ms,
+    ) == (
         30_000,
         60_000,
         86_400_000,

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.util.CloseableIterator;
 
@@ -47,22 +48,24 @@ public final class ReplayOutput {
         return alertLines.union(statusLines, otherLines);
     }
 
-    /** Runs the job of {@code lines} and writes every line to {@code path}; returns how many. */
+    /**
+     * Runs the job of {@code lines}, writes every line to {@code path}, and returns
+     * Flink's net runtime of the job in ms.
+     */
     public static long collect(DataStream<String> lines, String jobName, String path)
             throws Exception {
-        long count = 0;
-        CloseableIterator<String> collected = lines.executeAndCollect(jobName);
+        CloseableIterator<String> collected = lines.collectAsync();
+        JobClient job = lines.getExecutionEnvironment().executeAsync(jobName);
         try (BufferedWriter out = Files.newBufferedWriter(Paths.get(path), StandardCharsets.UTF_8)) {
             while (collected.hasNext()) {
                 out.write(collected.next());
                 out.write('\n');
-                count++;
             }
         } catch (IOException e) {
             throw new IOException("cannot write the replay's output to " + path, e);
         } finally {
             collected.close();
         }
-        return count;
+        return job.getJobExecutionResult().get().getNetRuntime();
     }
 }
