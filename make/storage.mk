@@ -1,8 +1,11 @@
 # The alert store, Vector's mapping and the Grafana dashboard (docs/storage.md).
-.PHONY: storage-test alerts-psql alerts-schema
+.PHONY: storage-test timescaledb alerts-psql alerts-schema
 
-storage-test: setup ## Storage and dashboard tests (PostgreSQL from DATABASE_URL or a throwaway one; Kafka for end-to-end)
+storage-test: setup timescaledb ## Storage and dashboard tests on PostgreSQL and TimescaleDB (DATABASE_URL/TIMESCALEDB_URL or throwaway servers; Kafka for end-to-end)
 	@$(VENV)/bin/pytest tests/storage
+
+timescaledb: ## Build TimescaleDB for the machine's PostgreSQL 15 from ../shared/vendor (cached; TIMESCALEDB_SOURCE to change)
+	@scripts/build-timescaledb.sh
 
 alerts-psql: ## psql on the alerts database of the Docker Compose stack, as the read-only role
 	@docker compose exec timescaledb psql -U alerts_reader -d monitoring

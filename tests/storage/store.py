@@ -93,3 +93,13 @@ def has_timescaledb(url: str) -> bool:
     with psycopg.connect(url) as conn:
         found = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'")
         return found.fetchone() == (1,)
+
+
+def timescaledb_usable(url: str) -> bool:
+    """Whether init.sql would create the extension here (available and preloaded)."""
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb')"
+            " AND current_setting('shared_preload_libraries') LIKE '%timescaledb%'"
+        )
+        return found.fetchone() == (True,)

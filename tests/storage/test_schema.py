@@ -18,6 +18,7 @@ from tests.storage.store import (
     apply_schema,
     init_roles,
     psql_env,
+    timescaledb_usable,
     vector_insert_statement,
 )
 
@@ -48,9 +49,9 @@ def stored(store: AlertStore) -> list[tuple[datetime, str]]:
         return list(rows)
 
 
-def test_init_sql_runs_twice_without_error(postgres_database: str) -> None:
-    first = apply_schema(postgres_database)
-    second = apply_schema(postgres_database)
+def test_init_sql_runs_twice_without_error(store_database: str) -> None:
+    first = apply_schema(store_database)
+    second = apply_schema(store_database)
 
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
@@ -78,28 +79,63 @@ def scalar(url: str, query: str) -> object:
     return row[0]
 
 
+HYPERTABLES = ["alerts", "device_status", "monitor_input"]
+
+
 def test_hypertable_with_retention_exactly_where_timescaledb_can_run(
-    alert_store: AlertStore,
+    alert_store: AlertStore, store_server_kind: str
 ) -> None:
     url = alert_store.admin_url
-    usable = scalar(
-        url,
-        "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb')"
-        " AND current_setting('shared_preload_libraries') LIKE '%timescaledb%'",
-    )
     installed = scalar(
         url, "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb')"
     )
 
-    assert installed == usable
+    assert installed == timescaledb_usable(url) == (store_server_kind == "timescaledb")
     if installed:
-        hypertables = "SELECT count(*) FROM timescaledb_information.hypertables"
-        retention = (
-            "SELECT config->>'drop_after' FROM timescaledb_information.jobs"
-            " WHERE proc_name = 'policy_retention' AND hypertable_name = 'alerts'"
-        )
-        assert scalar(url, hypertables + " WHERE hypertable_name = 'alerts'") == 1
-        assert scalar(url, retention) == "30 days"
+        with psycopg.connect(url) as conn:
+            hypertables = conn.execute(
+                "SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1"
+            ).fetchall()
+            retention = conn.execute(
+                "SELECT hypertable_name, config->>'drop_after' FROM timescaledb_information.jobs"
+                " WHERE proc_name = 'policy_retention' ORDER BY 1"
+            ).fetchall()
+        assert [name for (name,) in hypertables] == HYPERTABLES
+        assert retention == [(name, "30 days") for name in HYPERTABLES]
+
+
+def test_the_retention_policy_drops_old_rows_and_keeps_recent_ones(
+    alert_store: AlertStore, store_server_kind: str
+) -> None:
+    if store_server_kind != "timescaledb":
+        pytest.skip("retention policies exist on TimescaleDB only (docs/storage.md)")
+    now = datetime.now(UTC).replace(microsecond=0)
+    old, recent = now - timedelta(days=40), now - timedelta(days=2)
+    with psycopg.connect(alert_store.admin_url, autocommit=True) as conn:
+        for moment in (old, recent):
+            conn.execute(
+                "INSERT INTO alerts (time, device_id, latest_event_time) VALUES (%s, 'd', %s)",
+                (moment, moment),
+            )
+            conn.execute(
+                "INSERT INTO device_status (time, device_id, status, since)"
+                " VALUES (%s, 'd', 'silent', %s)",
+                (moment, moment),
+            )
+            conn.execute(
+                "INSERT INTO monitor_input (time, monitor, status) VALUES (%s, 'm', 'input-idle')",
+                (moment,),
+            )
+        jobs = conn.execute(
+            "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'"
+        ).fetchall()
+        for (job,) in jobs:
+            conn.execute("CALL run_job(%s)", (job,))
+        kept = {
+            table: conn.execute(f"SELECT time FROM {table}").fetchall() for table in HYPERTABLES
+        }
+
+    assert kept == {table: [(recent,)] for table in HYPERTABLES}
 
 
 def test_same_alerts_twice_are_stored_once_without_error(alert_store: AlertStore) -> None:
@@ -198,23 +234,23 @@ def test_init_roles_rotates_passwords(alert_store: AlertStore) -> None:
         psycopg.connect(alert_store.writer_url).close()
 
 
-def test_init_roles_refuses_to_run_without_passwords(postgres_database: str) -> None:
-    result = init_roles(postgres_database, {"ALERTS_READER_PASSWORD": "x"})
+def test_init_roles_refuses_to_run_without_passwords(store_database: str) -> None:
+    result = init_roles(store_database, {"ALERTS_READER_PASSWORD": "x"})
 
     assert result.returncode != 0
     assert "ALERTS_WRITER_PASSWORD must be set" in result.stderr
 
 
-def test_roles_created_by_init_sql_alone_cannot_log_in(postgres_database: str) -> None:
-    with psycopg.connect(postgres_database, autocommit=True) as admin:
+def test_roles_created_by_init_sql_alone_cannot_log_in(store_database: str) -> None:
+    with psycopg.connect(store_database, autocommit=True) as admin:
         try:
             admin.execute("DROP ROLE IF EXISTS alerts_writer, alerts_reader")
         except psycopg.errors.DependentObjectsStillExist:
             pytest.skip("another database of this server uses the roles")
-    applied = apply_schema(postgres_database)
+    applied = apply_schema(store_database)
     assert applied.returncode == 0, applied.stderr
 
-    with psycopg.connect(postgres_database) as conn:
+    with psycopg.connect(store_database) as conn:
         can_login = conn.execute(
             "SELECT rolname, rolcanlogin, rolpassword IS NULL FROM pg_authid"
             " WHERE rolname IN ('alerts_writer', 'alerts_reader') ORDER BY 1"
@@ -243,9 +279,9 @@ def test_init_roles_sourced_by_an_entrypoint_leaves_its_shell_alone(
 
 
 def test_init_roles_sourced_without_passwords_stops_the_entrypoint(
-    postgres_database: str,
+    store_database: str,
 ) -> None:
-    result = source_init_roles(postgres_database, {})
+    result = source_init_roles(store_database, {})
 
     assert result.returncode != 0
     assert "options=" not in result.stdout
