@@ -21,6 +21,8 @@ INIT_ROLES = SCHEMA_DIR / "init-roles.sh"
 WRITER = "alerts_writer"
 READER = "alerts_reader"
 INGEST_TABLE = "alerts_ingest"
+STATUS_INGEST_TABLE = "device_status_ingest"
+MONITOR_INGEST_TABLE = "monitor_input_ingest"
 
 
 def libpq_env(url: str) -> dict[str, str]:
@@ -83,10 +85,22 @@ def vector_insert_statement(table: str = INGEST_TABLE) -> str:
     return f"INSERT INTO {table} SELECT * FROM jsonb_populate_recordset(NULL::{table}, %s)"
 
 
-def insert_alerts(url: str, rows: list[dict[str, str]]) -> int:
+def insert_batch(url: str, rows: list[dict[str, str]], table: str = INGEST_TABLE) -> int:
     """Insert one batch the way Vector's sink does; returns the rows actually stored."""
     with psycopg.connect(url) as conn:
-        return conn.execute(vector_insert_statement(), [Jsonb(rows)]).rowcount
+        return conn.execute(vector_insert_statement(table), [Jsonb(rows)]).rowcount
+
+
+def insert_alerts(url: str, rows: list[dict[str, str]]) -> int:
+    return insert_batch(url, rows)
+
+
+def insert_status(url: str, rows: list[dict[str, str]]) -> int:
+    return insert_batch(url, rows, STATUS_INGEST_TABLE)
+
+
+def insert_monitor_input(url: str, rows: list[dict[str, str]]) -> int:
+    return insert_batch(url, rows, MONITOR_INGEST_TABLE)
 
 
 def has_timescaledb(url: str) -> bool:
