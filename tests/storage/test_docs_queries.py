@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.storage.store import ROOT, AlertStore, insert_alerts
+from tests.storage.store import ROOT, AlertStore, insert_alerts, insert_status
 
 pytestmark = pytest.mark.postgres
 
@@ -81,6 +81,9 @@ def test_the_section_has_the_promised_queries() -> None:
         "silent at the latest check",
         "per 5 minutes (TimescaleDB)",
         "per 5 minutes (plain PostgreSQL)",
+        "who is down now",
+        "availability of one device last week",
+        "mean time to recovery",
     }
 
 
@@ -133,3 +136,58 @@ def test_per_five_minutes_on_timescaledb(
     assert run(alert_store, "per 5 minutes (TimescaleDB)") == run(
         alert_store, "per 5 minutes (plain PostgreSQL)"
     )
+
+
+def status_change(device: str, status: str, since: datetime, when: datetime) -> dict[str, str]:
+    return {
+        "time": when.isoformat(),
+        "device_id": device,
+        "status": status,
+        "since": since.isoformat(),
+    }
+
+
+@pytest.fixture
+def downtime(alert_store: AlertStore) -> datetime:
+    """d1: down 2 h ten days ago (outside the week), 3 h and 1 h within it, back each
+    time; d2 silent since 30 min ago; d3 silent since 2 h ago; d4 forgotten. Returns
+    the instant the data is relative to."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    hours = timedelta(hours=1)
+    changes = []
+    for since, down in [(now - 240 * hours, 2), (now - 100 * hours, 3), (now - 5 * hours, 1)]:
+        changes += [
+            status_change("d1", "silent", since, since + timedelta(seconds=90)),
+            status_change("d1", "back", since, since + down * hours),
+        ]
+    changes += [status_change("d2", "silent", now - 0.5 * hours, now - 0.4 * hours)]
+    changes += [status_change("d3", "silent", now - 2 * hours, now - 1.9 * hours)]
+    changes += [
+        status_change("d4", "silent", now - 9 * hours, now - 8.9 * hours),
+        status_change("d4", "forgotten", now - 9 * hours, now - 8 * hours),
+    ]
+    insert_status(alert_store.writer_url, changes)
+    return now
+
+
+def test_who_is_down_now(alert_store: AlertStore, downtime: datetime) -> None:
+    rows = run(alert_store, "who is down now")
+
+    assert [(d, since) for d, since, _, _ in rows] == [
+        ("d3", downtime - timedelta(hours=2)),
+        ("d2", downtime - timedelta(minutes=30)),
+    ]
+    assert all(silent_for >= downtime - since for _, since, _, silent_for in rows)
+
+
+def test_availability_of_one_device_last_week(alert_store: AlertStore, downtime: datetime) -> None:
+    [(percent, episodes)] = run(alert_store, "availability of one device last week")
+
+    assert episodes == 2
+    assert float(percent) == pytest.approx(100 * (1 - 4 / (7 * 24)), abs=0.001)
+
+
+def test_mean_time_to_recovery(alert_store: AlertStore, downtime: datetime) -> None:
+    rows = run(alert_store, "mean time to recovery")
+
+    assert rows == [("d1", 1, timedelta(hours=1))]
