@@ -1,11 +1,17 @@
 package io.iotmonitor.flink;
 
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -19,7 +25,8 @@ import org.apache.flink.util.OutputTag;
  * #STATUS}. What to do is {@link SilenceSchedule}'s to say; this class reads and writes
  * the state and sets the timers.
  */
-public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert> {
+public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     /** The operator's id: a savepoint hands the device state to the next version by it. */
     public static final String UID = "device-monitor";
@@ -30,6 +37,11 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert> {
     private final SilenceSchedule schedule;
     private transient ValueState<DeviceState> device;
     private transient Reporter reporter;
+    // After a restore the watermark is unknown until the first one arrives; the checks
+    // up to the one of the snapshot were made, and must not be made again.
+    private transient ListState<Long> watermarkAtSnapshot;
+    private transient long restoredWatermarkMs;
+    private transient long watermarkSeenMs;
 
     public DeviceMonitor(SilenceSchedule schedule) {
         this.schedule = schedule;
@@ -46,10 +58,40 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert> {
     }
 
     @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        watermarkAtSnapshot =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>("watermark-at-snapshot", Types.LONG));
+        restoredWatermarkMs = Long.MIN_VALUE;
+        if (context.isRestored()) {
+            // Rescaled, a subtask may take devices of any other: the smallest is safe.
+            long smallest = Long.MAX_VALUE;
+            for (Long watermark : watermarkAtSnapshot.get()) {
+                smallest = Math.min(smallest, watermark);
+            }
+            restoredWatermarkMs = smallest == Long.MAX_VALUE ? Long.MIN_VALUE : smallest;
+        }
+        watermarkSeenMs = restoredWatermarkMs;
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        watermarkAtSnapshot.update(List.of(watermarkSeenMs));
+    }
+
+    /** The watermark, or the one of the snapshot while none has arrived since a restore. */
+    private long watermark(Context ctx) {
+        long watermarkMs = Math.max(ctx.timerService().currentWatermark(), restoredWatermarkMs);
+        watermarkSeenMs = Math.max(watermarkSeenMs, watermarkMs);
+        return watermarkMs;
+    }
+
+    @Override
     public void processElement(String deviceId, Context ctx, Collector<Alert> out)
             throws Exception {
         long timeMs = ctx.timestamp();
-        long watermarkMs = ctx.timerService().currentWatermark();
+        long watermarkMs = watermark(ctx);
         DeviceState state = device.value();
         if (state == null) {
             state = schedule.firstEvent(timeMs, watermarkMs);
@@ -64,7 +106,7 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert> {
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out)
             throws Exception {
-        long watermarkMs = ctx.timerService().currentWatermark();
+        long watermarkMs = watermark(ctx);
         if (watermarkMs == Long.MAX_VALUE) {
             // The end of a bounded input: its last check was at the watermark before this.
             return;
