@@ -109,7 +109,7 @@ start() {
 
 create_topics() {
   "$python" "$root/scripts/create_topics.py" --bootstrap "localhost:$port" \
-    events:3 alerts:1 events-dlq:1
+    events:3 alerts:1 events-dlq:1 device-status:1
 }
 
 stop() {

@@ -15,7 +15,7 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, To
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_TOPICS = {"events-test": 3, "alerts-test": 1, "events-dlq-test": 1}
+TEST_TOPICS = {"events-test": 3, "alerts-test": 1, "events-dlq-test": 1, "device-status-test": 1}
 # A freshly started broker has taken up to a few seconds to lead a new topic's
 # partitions; a minute means something is wrong with the broker, not the test.
 READY_TIMEOUT_S = 60.0
@@ -162,7 +162,12 @@ def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> dict[st
     ensure_topics(kafka_admin, kafka_bootstrap, TEST_TOPICS)
     for topic in TEST_TOPICS:
         clear_topic(kafka_admin, kafka_bootstrap, topic)
-    return {"events": "events-test", "alerts": "alerts-test", "dlq": "events-dlq-test"}
+    return {
+        "events": "events-test",
+        "alerts": "alerts-test",
+        "dlq": "events-dlq-test",
+        "status": "device-status-test",
+    }
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Every kind of bad event SPEC section 4 names, with a word its reason must contain:
+"""Every kind of bad event the README names (its "Dead letter" paragraph), with a
+word its reason must contain:
 the event generator's catalogue of hostile records (`iot_event_generator.hostile`),
 the one list of them, in epoch seconds."""
 

@@ -1,5 +1,5 @@
-"""SPEC sections 3 and 9 written the obvious way: the specification the Java operator
-(`DeviceMonitor`) is tested against.
+"""The alert rule and the status changes (docs/design.md) written the obvious way:
+the specification the Java operator (`DeviceMonitor`) is tested against.
 
 The model sees what the operator sees: events (device, time), in the order they are
 read, and the watermark moving. The check at T happens when the watermark first
@@ -8,7 +8,7 @@ moment a device alerts when timeout < T - L <= expiry, L being the newest time a
 its events read so far that are not after T: an event stamped after T never counts
 for T, however early it was read, and an event read after the check cannot undo it.
 
-Status changes (SPEC s9): `silent` at the check of the first alert of a silence;
+Status changes: `silent` at the check of the first alert of a silence;
 `back` when the first event newer than that silence's latest time counts for the
 schedule (at once when it is stamped not after the next check, else when the checks
 reach it), with that event's time; `forgotten` when a silent device is dropped by the

@@ -1,4 +1,5 @@
-"""The reference model of SPEC section 4 ("Bad input") that the Java `EventValidation`
+"""The reference model of the rules for bad input (the README's "Dead letter"
+paragraph) that the Java `EventValidation`
 (jvm/monitor-functions) is tested against: one record's value becomes an event or a
 reason, never an exception.
 

@@ -107,7 +107,7 @@ def test_ports_published_for_the_workstation():
 
 def test_topics_created_by_the_init_service():
     script = "\n".join(SERVICES["kafka-init"]["command"])
-    assert "for spec in events:3 alerts:1 events-dlq:1" in script
+    assert "for spec in events:3 alerts:1 events-dlq:1 device-status:1" in script
     assert "--if-not-exists" in script
 
 

@@ -1,4 +1,4 @@
-"""The sizes of each environment (SPEC section 8), the topics, and the monitor's job
+"""The sizes of each environment (docs/deployment.md), the topics, and the monitor's job
 as the Flink Kubernetes Operator runs it."""
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def test_topics_and_transactions(render, env):
     assert server["auto.create.topics.enable"] == "false"
     assert len(server["controller.quorum.voters"].split(",")) == replicas
     created = re.findall(r"--topic (\S+) --partitions (\d+)", properties["create-topics.sh"])
-    assert dict(created) == {"events": "3", "alerts": "1", "events-dlq": "1"}
+    assert dict(created) == {"events": "3", "alerts": "1", "events-dlq": "1", "device-status": "1"}
 
 
 def flink_pin() -> str:

@@ -44,6 +44,7 @@ capabilities:
   "--events.topic" $k.eventsTopic
   "--alerts.topic" $k.alertsTopic
   "--dlq.topic" $k.dlqTopic
+  "--status.topic" $k.statusTopic
   "--checkpoint.dir" (printf "%s/checkpoints" (trimSuffix "/" .Values.storage.baseUri))
   "--parallelism" (toString .Values.parallelism)
   "--delivery-guarantee" .Values.job.deliveryGuarantee

@@ -40,6 +40,8 @@ def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings)
     ms_per_unit = settings.time_unit.ms_per_unit
     outputs.alerts(monitored.alerts, target, settings.alerts_topic, ms_per_unit)
     outputs.deadLetters(events.rejected, target, settings.dlq_topic)
+    if settings.status_topic:
+        outputs.statusChanges(monitored.status_changes, target, settings.status_topic, ms_per_unit)
 
 
 def run_job(settings: MonitorSettings) -> None:
@@ -47,12 +49,13 @@ def run_job(settings: MonitorSettings) -> None:
     env = streaming_environment(settings)
     attach_kafka_job(env, settings)
     log.info(
-        "monitoring %s on %s: alerts to %s (%s), bad events to %s; a device silent for "
-        "more than %d s is reported at every %d s check",
+        "monitoring %s on %s: alerts to %s (%s), status changes to %s, bad events to %s; "
+        "a device silent for more than %d s is reported at every %d s check",
         settings.events_topic,
         settings.kafka_bootstrap_servers,
         settings.alerts_topic,
         settings.delivery_guarantee.value,
+        settings.status_topic or "nowhere (--status.topic is empty)",
         settings.dlq_topic,
         settings.inactivity_timeout_ms // 1000,
         settings.check_interval_ms // 1000,

@@ -36,8 +36,9 @@ def check_kafka(settings: MonitorSettings, timeout_s: float = 15) -> None:
         "--events.topic": settings.events_topic,
         "--alerts.topic": settings.alerts_topic,
         "--dlq.topic": settings.dlq_topic,
+        "--status.topic": settings.status_topic,
     }
-    missing = [f"{name} ({flag})" for flag, name in wanted.items() if name not in topics]
+    missing = [f"{name} ({flag})" for flag, name in wanted.items() if name and name not in topics]
     if missing:
         raise PreflightError(
             f"missing Kafka topics on {settings.kafka_bootstrap_servers}: {', '.join(missing)}; "

@@ -82,6 +82,12 @@ class MonitorSettings(BaseModel):
         help="Dead-letter topic for events that cannot be used.",
         min_length=1,
     )
+    status_topic: str = setting(
+        "device-status",
+        flag="--status.topic",
+        help="Topic the devices' status changes (silent, back, forgotten) are written to, "
+        "in the alerts' transactions; empty turns them off.",
+    )
     group_id: str = setting(
         "iot-monitor",
         flag="--group-id",

@@ -162,6 +162,7 @@ def monitor_args(
         "--events.topic": topics["events"],
         "--alerts.topic": topics["alerts"],
         "--dlq.topic": topics["dlq"],
+        "--status.topic": topics["status"],
         "--group-id": f"monitor-test-{uuid.uuid4().hex[:8]}",
         "--transactional-id-prefix": f"monitor-test-{uuid.uuid4().hex[:8]}",
         "--checkpoint.dir": checkpoints.as_uri(),

@@ -69,7 +69,7 @@ def test_silent_devices_alert_every_check_and_busy_ones_never(tmp_path: Path) ->
 def test_a_return_read_before_the_check_it_follows_does_not_suppress_that_check(
     tmp_path: Path,
 ) -> None:
-    """The revised rule of SPEC s3. Earlier versions let an event stamped after T
+    """The revised rule (docs/design.md). Earlier versions let an event stamped after T
     that was read before the watermark passed T suppress the alert at T; then what was
     reported depended on read timing, and a restart's catch-up burst lost alerts."""
     events = [("busy", t * S) for t in range(1000, 1201, 2)]

@@ -36,6 +36,7 @@ FROM_ENV: dict[str, tuple[str, Any]] = {
     "--events.topic": ("ev", "ev"),
     "--alerts.topic": ("al", "al"),
     "--dlq.topic": ("dl", "dl"),
+    "--status.topic": ("st", "st"),
     "--group-id": ("g", "g"),
     "--starting-offsets": ("earliest", "earliest"),
     "--checkpoint.dir": ("s3://bucket/cp", "s3://bucket/cp"),
@@ -115,7 +116,7 @@ def test_run_help_shows_the_flag_with_the_settings_default_help_and_env_var(
 
 @pytest.mark.parametrize(
     ("command", "own"),
-    [("run", set()), ("replay", set()), ("watch", {"--from-beginning", "--seconds"})],
+    [("run", set()), ("replay", {"--status"}), ("watch", {"--from-beginning", "--seconds"})],
 )
 def test_every_option_of_a_command_is_a_setting_or_its_own(
     command: str, own: set[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -15,7 +15,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.StreamReadConstraints;
 
 /**
- * The rules for bad input (SPEC section 4), the one place the monitor applies them: a
+ * The rules for bad input (the README's "Dead letter" paragraph), the one place the monitor applies them: a
  * record's value becomes a good event or a reason, in words for the operator who reads
  * it on the dead-letter topic. The reference model the tests hold it to is {@code
  * monitor/tests/validation_model.py}, which reads JSON with orjson: this class reads it
