@@ -1,9 +1,10 @@
-"""A test stand-in for Vector: reads alerts from Kafka as the kafka source of
-vector.yaml does (its topic, group, offset reset and librdkafka options, so
-read_committed), maps each record with the remap program of vector.yaml (through
-pyvrl), writes each batch with the statement of Vector's postgres sink to the
-sink's table and endpoint, and commits the offsets only once the batch is stored,
-as end-to-end acknowledgements do."""
+"""A test stand-in for Vector: reads alerts (or status changes) from Kafka as a
+kafka source of vector.yaml does (its topic, group, offset reset and librdkafka
+options, so read_committed), maps each record with the remap program of
+vector.yaml (through pyvrl), routes it as the route transform does, writes each
+batch with the statement of Vector's postgres sink to the sink's table and
+endpoint (the password from PGPASSWORD, as the sink's driver takes it), and commits
+the offsets only once the batch is stored, as end-to-end acknowledgements do."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from confluent_kafka import Consumer, Message
 from psycopg.types.json import Jsonb
 
 from tests.storage.store import AlertStore, libpq_env, vector_insert_statement
-from tests.storage.vector_config import Dropped, compile_remap, kafka_event, load_config, run_remap
+from tests.storage.vector_config import (
+    STATUS_REMAP,
+    Dropped,
+    compile_remap,
+    kafka_event,
+    load_config,
+    route_of,
+    run_remap,
+)
 
 
 @dataclass
@@ -30,8 +39,8 @@ class LoadReport:
     dropped: list[tuple[Message, str]] = field(default_factory=list)
 
 
-def consumer_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    source = config["sources"]["alerts_topic"]
+def consumer_settings(config: Mapping[str, Any], source_name: str) -> dict[str, Any]:
+    source = config["sources"][source_name]
     return {
         "bootstrap.servers": source["bootstrap_servers"],
         "group.id": source["group_id"],
@@ -65,20 +74,38 @@ def vector_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class AlertLoader:
+    """Vector's alerts pipeline; StatusLoader is its status-change pipeline."""
+
+    source = "alerts_topic"
+    remap = "alert_rows"
+
     def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
         config = load_config(env)
-        self.program: pyvrl.Transform = compile_remap(env)
-        self.settings = consumer_settings(config)
-        self.topics: list[str] = config["sources"]["alerts_topic"]["topics"]
-        sink = config["sinks"]["alert_store"]
-        self.endpoint: str = sink["endpoint"]
-        self.table: str = sink["table"]
+        self.program: pyvrl.Transform = compile_remap(env, remap=self.remap)
+        self.settings = consumer_settings(config, self.source)
+        self.topics: list[str] = config["sources"][self.source]["topics"]
+        self.sinks = {
+            tuple(sink["inputs"]): sink for sink in config["sinks"].values() if "table" in sink
+        }
+        self.password = env["PGPASSWORD"]
+
+    def sink_of(self, row: dict[str, Any]) -> dict[str, Any]:
+        return self.sinks[(self.remap,)]
 
     def store(self, rows: list[dict[str, Any]]) -> int:
-        with psycopg.connect(self.endpoint) as conn:
-            return conn.execute(
-                vector_insert_statement(self.table), [Jsonb([vector_json(r) for r in rows])]
-            ).rowcount
+        stored = 0
+        by_sink: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        for row in rows:
+            sink = self.sink_of(row)
+            by_sink.setdefault(sink["table"], (sink, []))[1].append(row)
+        for sink, batch in by_sink.values():
+            with psycopg.connect(sink["endpoint"], password=self.password) as conn:
+                stored += conn.execute(
+                    vector_insert_statement(sink["table"]),
+                    [Jsonb([vector_json(r) for r in batch])],
+                ).rowcount
+        return stored
 
     def handle(self, batch: list[Message], report: LoadReport) -> None:
         rows = []
@@ -113,16 +140,29 @@ class AlertLoader:
         return report
 
 
-def loader_env(store: AlertStore, bootstrap: str, topic: str, unit: str) -> dict[str, str]:
+class StatusLoader(AlertLoader):
+    source = "status_topic"
+    remap = STATUS_REMAP
+
+    def sink_of(self, row: dict[str, Any]) -> dict[str, Any]:
+        [output] = route_of(self.env, row)
+        return self.sinks[(f"status_tables.{output}",)]
+
+
+def loader_env(
+    store: AlertStore, bootstrap: str, topic: str, unit: str, status_topic: str = "device-status"
+) -> dict[str, str]:
     """The environment vector.yaml would get to read `topic` into `store`."""
     db = libpq_env(store.admin_url)
     return {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "ALERTS_TOPIC": topic,
         "ALERTS_CONSUMER_GROUP": f"alerts-store-test-{uuid.uuid4().hex[:8]}",
+        "STATUS_TOPIC": status_topic,
+        "STATUS_CONSUMER_GROUP": f"status-store-test-{uuid.uuid4().hex[:8]}",
         "ALERTS_TIME_UNIT": unit,
         "ALERTS_DB_HOST": db["PGHOST"],
         "ALERTS_DB_PORT": db["PGPORT"],
         "ALERTS_DB_NAME": db["PGDATABASE"],
-        "ALERTS_WRITER_PASSWORD": store.writer_password,
+        "PGPASSWORD": store.writer_password,
     }

@@ -56,3 +56,9 @@ def alert_store(store_database: str) -> AlertStore:
 def alerts_topic(topic_factory: Callable[[str, int], str]) -> str:
     """A one-partition topic like `alerts`, of this test's own."""
     return topic_factory("alerts-store-test", 1)
+
+
+@pytest.fixture
+def status_topic(topic_factory: Callable[[str, int], str]) -> str:
+    """A one-partition topic like `device-status`, of this test's own."""
+    return topic_factory("status-store-test", 1)

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from confluent_kafka import Producer
 
-from tests.storage.alert_loader import AlertLoader, loader_env
-from tests.storage.store import AlertStore
+from tests.storage.alert_loader import AlertLoader, StatusLoader, loader_env
+from tests.storage.store import AlertStore, init_roles
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -113,3 +113,61 @@ def test_a_replay_of_the_topic_stores_nothing_twice(
 
     assert (first.stored, same_group.read, new_group.read, new_group.stored) == (6, 0, 6, 0)
     assert stored(alert_store) == set(batch)
+
+
+def change_value(fields: dict[str, object], unit: str) -> bytes:
+    scale = 1000 if unit == "ms" else 1
+    scaled = {k: v * scale if k in ("since", "at") else v for k, v in fields.items()}
+    return json.dumps(scaled).encode()
+
+
+@pytest.mark.parametrize("unit", ["s", "ms"])
+def test_status_changes_land_in_their_tables_with_any_password(
+    alert_store: AlertStore, kafka_bootstrap: str, status_topic: str, unit: str
+) -> None:
+    # A password that breaks a URL: the sink's driver takes it from PGPASSWORD.
+    password = "p@ss:w/rd#?%&= x"
+    rotated = init_roles(
+        alert_store.admin_url,
+        {"ALERTS_WRITER_PASSWORD": password, "ALERTS_READER_PASSWORD": alert_store.reader_password},
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    store = AlertStore(alert_store.admin_url, password, alert_store.reader_password)
+    t = int(FIRST_CHECK.timestamp())
+    committed = [
+        {"device-id": "d1", "status": "silent", "since": t - 75, "at": t},
+        {"device-id": "d1", "status": "back", "since": t - 75, "at": t + 40},
+        {"monitor": "iot-monitor", "status": "input-idle", "at": t + 60},
+    ]
+    aborted = [{"device-id": "ghost", "status": "silent", "since": t - 75, "at": t}]
+    producer = Producer(
+        {"bootstrap.servers": kafka_bootstrap, "transactional.id": f"status-test-{uuid.uuid4()}"}
+    )
+    producer.init_transactions(30)
+
+    def records(changes: list[dict[str, object]]) -> list[tuple[datetime, str, bytes]]:
+        return [
+            (FIRST_CHECK, str(c.get("device-id", c.get("monitor"))), change_value(c, unit))
+            for c in changes
+        ]
+
+    send_transaction(producer, status_topic, records(committed), commit=True)
+    send_transaction(producer, status_topic, records(aborted), commit=False)
+    send_transaction(producer, status_topic, records(committed[:1]), commit=True)
+    env = loader_env(store, kafka_bootstrap, "unused", unit, status_topic)
+
+    report = StatusLoader(env).run(expect=len(committed) + 1)
+
+    with psycopg.connect(store.reader_url) as conn:
+        changes = conn.execute("SELECT device_id, status, time FROM device_status ORDER BY 3")
+        monitor = conn.execute("SELECT monitor, status, time FROM monitor_input").fetchall()
+        device_rows = changes.fetchall()
+    at = FIRST_CHECK.timestamp
+    assert (report.read, report.stored, report.dropped) == (4, 3, [])
+    assert [(d, s, int(when.timestamp())) for d, s, when in device_rows] == [
+        ("d1", "silent", int(at())),
+        ("d1", "back", int(at()) + 40),
+    ]
+    assert [(m, s, int(when.timestamp())) for m, s, when in monitor] == [
+        ("iot-monitor", "input-idle", int(at()) + 60)
+    ]

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.storage.vector_config import (
+    STATUS_REMAP,
     TIMESTAMP_PRELUDE,
     Dropped,
     MissingVariable,
     compile_remap,
     kafka_event,
     load_config,
+    route_of,
     run_remap,
     substitute,
 )
 
-ENV = {"ALERTS_WRITER_PASSWORD": "pw"}
+ENV: dict[str, str] = {}
+ROOT = Path(__file__).resolve().parents[2]
 CHECK = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
 SECONDS = compile_remap(ENV)
 MILLIS = compile_remap(ENV | {"ALERTS_TIME_UNIT": "ms"})
@@ -36,14 +41,32 @@ def remap(program: Any, value: bytes | str) -> dict[str, Any]:
     return run_remap(program, kafka_event(value, CHECK, key="d456", offset=7))
 
 
-def test_kafka_source_reads_committed_transactions_only() -> None:
-    source = load_config(ENV)["sources"]["alerts_topic"]
+@pytest.mark.parametrize(
+    ("source", "topic", "group"),
+    [
+        ("alerts_topic", "alerts", "vector-alerts"),
+        ("status_topic", "device-status", "vector-device-status"),
+    ],
+)
+def test_kafka_sources_read_committed_transactions_only(
+    source: str, topic: str, group: str
+) -> None:
+    found = load_config(ENV)["sources"][source]
 
-    assert source["type"] == "kafka"
-    assert source["librdkafka_options"]["isolation.level"] == "read_committed"
-    assert source["auto_offset_reset"] == "earliest"
-    assert source["topics"] == ["alerts"]
-    assert source["decoding"]["codec"] == "bytes"
+    assert found["type"] == "kafka"
+    assert found["librdkafka_options"]["isolation.level"] == "read_committed"
+    assert found["auto_offset_reset"] == "earliest"
+    assert (found["topics"], found["group_id"]) == ([topic], group)
+    assert found["decoding"]["codec"] == "bytes"
+
+
+def test_both_sources_share_the_kafka_security_settings() -> None:
+    sources = load_config(ENV)["sources"]
+
+    assert (
+        sources["alerts_topic"]["librdkafka_options"]
+        == (sources["status_topic"]["librdkafka_options"])
+    )
 
 
 def test_kafka_security_is_plain_text_unless_the_environment_says_otherwise() -> None:
@@ -73,32 +96,55 @@ def test_defaults_and_environment_reach_the_settings() -> None:
     assert (chosen["bootstrap_servers"], chosen["topics"]) == ("broker:29092", ["alerts-prod"])
 
 
-def test_sink_writes_to_the_insert_view_as_the_writer_with_acknowledgements() -> None:
-    env = ENV | {"ALERTS_DB_HOST": "db", "ALERTS_WRITER_PASSWORD": "s3cret"}
-    sink = load_config(env)["sinks"]["alert_store"]
+@pytest.mark.parametrize(
+    ("sink", "inputs", "table"),
+    [
+        ("alert_store", ["alert_rows"], "alerts_ingest"),
+        ("status_store", ["status_tables.device_status"], "device_status_ingest"),
+        ("monitor_input_store", ["status_tables.monitor_input"], "monitor_input_ingest"),
+    ],
+)
+def test_sinks_write_to_the_insert_views_as_the_writer_with_acknowledgements(
+    sink: str, inputs: list[str], table: str
+) -> None:
+    found = load_config(ENV | {"ALERTS_DB_HOST": "db"})["sinks"][sink]
 
-    assert sink["type"] == "postgres"
-    assert sink["inputs"] == ["alert_rows"]
-    assert sink["table"] == "alerts_ingest"
-    assert sink["acknowledgements"] == {"enabled": True}
-    assert sink["endpoint"] == "postgresql://alerts_writer:s3cret@db:5432/monitoring"
+    assert found["type"] == "postgres"
+    assert found["inputs"] == inputs
+    assert found["table"] == table
+    assert found["acknowledgements"] == {"enabled": True}
+    assert found["endpoint"] == "postgresql://alerts_writer@db:5432/monitoring"
 
 
-def test_the_password_is_required() -> None:
-    with pytest.raises(MissingVariable, match="ALERTS_WRITER_PASSWORD must be set"):
-        load_config({})
+def test_no_password_in_the_configuration() -> None:
+    """The sink's driver reads PGPASSWORD: a password with URL-special characters
+    cannot break the endpoint, and the endpoint (a metrics tag) holds none."""
+    text = (ROOT / "infrastructure" / "vector" / "vector.yaml").read_text()
+
+    assert "PASSWORD}" not in text.replace("KAFKA_SASL_PASSWORD}", "")
+    endpoints = [s["endpoint"] for s in load_config(ENV)["sinks"].values() if "endpoint" in s]
+    assert len(endpoints) == 3
+    for endpoint in endpoints:
+        parts = urlsplit(endpoint)
+        assert (parts.username, parts.password) == ("alerts_writer", None)
+
+
+def test_an_unset_variable_with_a_message_stops_the_load() -> None:
+    with pytest.raises(MissingVariable, match="must be set"):
+        substitute("${X:?X must be set}", {})
 
 
 def test_unmappable_alerts_go_to_a_dead_letter_sink() -> None:
     config = load_config(ENV)
-    transform = config["transforms"]["alert_rows"]
-    consumers = [
-        sink for sink in config["sinks"].values() if "alert_rows.dropped" in sink["inputs"]
-    ]
+    for remap in ("alert_rows", "status_rows"):
+        transform = config["transforms"][remap]
+        consumers = [
+            sink for sink in config["sinks"].values() if f"{remap}.dropped" in sink["inputs"]
+        ]
 
-    assert transform["drop_on_error"] is True
-    assert transform["reroute_dropped"] is True
-    assert len(consumers) == 1
+        assert transform["drop_on_error"] is True
+        assert transform["reroute_dropped"] is True
+        assert len(consumers) == 1
 
 
 def test_substitution_follows_vector_rules() -> None:
@@ -118,8 +164,11 @@ def test_substitution_follows_vector_rules() -> None:
         ),
     ],
 )
-def test_program_compiles_whatever_vector_knows_of_the_field_types(prelude: str) -> None:
-    compile_remap(ENV, prelude)
+@pytest.mark.parametrize("remap", ["alert_rows", "status_rows"])
+def test_program_compiles_whatever_vector_knows_of_the_field_types(
+    prelude: str, remap: str
+) -> None:
+    compile_remap(ENV, prelude, remap)
 
 
 def test_alert_in_seconds_becomes_a_row() -> None:
@@ -202,3 +251,103 @@ def test_extra_fields_and_the_key_do_not_reach_the_row() -> None:
 
     assert set(row) == {"time", "device_id", "latest_event_time"}
     assert row["device_id"] == "d9"
+
+
+STATUS_SECONDS = compile_remap(ENV, remap=STATUS_REMAP)
+STATUS_MILLIS = compile_remap(ENV | {"ALERTS_TIME_UNIT": "ms"}, remap=STATUS_REMAP)
+AT = datetime(2026, 3, 1, 12, 1, tzinfo=UTC)
+
+
+def status(**fields: Any) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def remap_status(program: Any, value: bytes) -> dict[str, Any]:
+    return run_remap(program, kafka_event(value, AT, key="d1", topic="device-status"))
+
+
+@pytest.mark.parametrize("kind", ["silent", "back", "forgotten"])
+def test_a_device_change_becomes_a_device_status_row(kind: str) -> None:
+    value = status(
+        **{"device-id": "d1", "status": kind, "since": 1_772_366_340.25, "at": 1_772_366_460}
+    )
+
+    row = remap_status(STATUS_SECONDS, value)
+
+    assert row == {
+        "time": AT,
+        "device_id": "d1",
+        "status": kind,
+        "since": datetime(2026, 3, 1, 11, 59, 0, 250_000, tzinfo=UTC),
+    }
+    assert route_of(ENV, row) == ["device_status"]
+
+
+def test_a_change_in_milliseconds_becomes_the_same_row() -> None:
+    seconds = status(
+        **{"device-id": "d1", "status": "back", "since": 1_772_366_340, "at": 1_772_366_460}
+    )
+    millis = status(
+        **{"device-id": "d1", "status": "back", "since": 1_772_366_340_000, "at": 1_772_366_460_000}
+    )
+
+    assert remap_status(STATUS_MILLIS, millis) == remap_status(STATUS_SECONDS, seconds)
+
+
+@pytest.mark.parametrize("kind", ["input-idle", "input-unavailable", "input-resumed"])
+def test_a_monitor_change_becomes_a_monitor_input_row(kind: str) -> None:
+    row = remap_status(STATUS_SECONDS, status(monitor="iot-monitor", status=kind, at=1_772_366_460))
+
+    assert row == {"time": AT, "monitor": "iot-monitor", "status": kind}
+    assert route_of(ENV, row) == ["monitor_input"]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"not json", "parse_json"),
+        (b"[]", "object"),
+        (status(**{"device-id": "d1", "since": 1, "at": 1_772_366_460}), "status is missing"),
+        (status(**{"device-id": "d1", "status": "asleep", "since": 1, "at": 1}), "must be silent"),
+        (
+            status(**{"device-id": "d1", "status": "input-idle", "since": 1, "at": 1}),
+            "must be silent",
+        ),
+        (status(**{"device-id": "", "status": "back", "since": 1, "at": 1}), "device-id is empty"),
+        (status(**{"device-id": 7, "status": "back", "since": 1, "at": 1}), "not a string"),
+        (status(**{"device-id": "d\n", "status": "back", "since": 1, "at": 1}), "control"),
+        (status(**{"device-id": "d1", "status": "back", "at": 1_772_366_460}), "since is missing"),
+        (
+            status(**{"device-id": "d1", "status": "back", "since": "1", "at": 1}),
+            "since is missing",
+        ),
+        (
+            status(**{"device-id": "d1", "status": "back", "since": 0, "at": 1}),
+            "since is not positive",
+        ),
+        (
+            status(**{"device-id": "d1", "status": "back", "since": 1_772_366_340_000, "at": 1}),
+            "since is too large",
+        ),
+        (status(**{"device-id": "d1", "status": "back", "since": 1}), "at is missing"),
+        (
+            status(**{"device-id": "d1", "status": "back", "since": 1, "at": -1}),
+            "at is not positive",
+        ),
+        (status(status="input-idle", at=1_772_366_460), "neither device-id nor monitor"),
+        (status(monitor="", status="input-idle", at=1_772_366_460), "monitor is empty"),
+        (status(monitor="m", status="silent", at=1_772_366_460), "must be input-idle"),
+    ],
+)
+def test_unmappable_changes_are_dropped_with_a_reason(value: bytes, reason: str) -> None:
+    with pytest.raises(Dropped, match=reason):
+        remap_status(STATUS_SECONDS, value)
+
+
+def test_seconds_sent_to_a_millisecond_pipeline_are_dropped_from_status_too() -> None:
+    value = status(
+        **{"device-id": "d1", "status": "back", "since": 1_772_366_340, "at": 1_772_366_460}
+    )
+
+    with pytest.raises(Dropped, match="at is too small"):
+        remap_status(STATUS_MILLIS, value)

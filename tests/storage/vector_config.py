@@ -16,6 +16,8 @@ import yaml  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parents[2]
 VECTOR_YAML = ROOT / "infrastructure" / "vector" / "vector.yaml"
 REMAP = "alert_rows"
+STATUS_REMAP = "status_rows"
+STATUS_ROUTE = "status_tables"
 
 # $$, ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}, $NAME
 PLACEHOLDER = re.compile(
@@ -62,12 +64,26 @@ def load_config(env: Mapping[str, str]) -> dict[str, Any]:
     return loaded
 
 
-def remap_source(env: Mapping[str, str]) -> str:
-    return str(load_config(env)["transforms"][REMAP]["source"])
+def remap_source(env: Mapping[str, str], remap: str = REMAP) -> str:
+    return str(load_config(env)["transforms"][remap]["source"])
 
 
-def compile_remap(env: Mapping[str, str], prelude: str = TIMESTAMP_PRELUDE) -> pyvrl.Transform:
-    return pyvrl.Transform(prelude + remap_source(env))
+def compile_remap(
+    env: Mapping[str, str], prelude: str = TIMESTAMP_PRELUDE, remap: str = REMAP
+) -> pyvrl.Transform:
+    return pyvrl.Transform(prelude + remap_source(env, remap))
+
+
+def route_of(env: Mapping[str, str], row: dict[str, Any], route: str = STATUS_ROUTE) -> list[str]:
+    """The outputs of the route transform whose condition holds for `row`."""
+    conditions = load_config(env)["transforms"][route]["route"]
+    # pyvrl takes no timestamp from Python; the conditions only ask which columns exist.
+    row = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+    return [
+        name
+        for name, condition in conditions.items()
+        if pyvrl.Transform(f'. = {{"matched": {condition}}}').remap(row)["matched"] is True
+    ]
 
 
 def kafka_event(
