@@ -7,7 +7,7 @@ import logging
 from pyflink.datastream import StreamExecutionEnvironment
 
 from iot_monitor.flink_env import streaming_environment
-from iot_monitor.kafka_source import read_events
+from iot_monitor.kafka_source import consumer_properties, read_events
 from iot_monitor.pipeline import java_class, monitor, split_events
 from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
@@ -27,10 +27,16 @@ def producer_config(settings: MonitorSettings) -> dict[str, str]:
 def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings) -> None:
     """Add the whole job to `env`; the caller executes it."""
     events = split_events(read_events(env, settings))
-    with_clock = java_class("Inputs").withWallClock(
-        events.device_ids, settings.max_out_of_orderness_ms
+    clock_class = java_class("InputClock")
+    clock = clock_class.clock(
+        events.device_ids,
+        consumer_properties(settings),
+        settings.events_topic,
+        settings.group_id,
+        settings.idle_timeout_ms,
+        settings.max_out_of_orderness_ms,
     )
-    monitored = monitor(with_clock, settings)
+    monitored = monitor(clock_class.withClock(events.device_ids, clock), settings)
     outputs = java_class("KafkaOutputs")
     target = java_class("KafkaTarget")(
         producer_config(settings),

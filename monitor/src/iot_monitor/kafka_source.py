@@ -26,13 +26,21 @@ SOURCE_UID = "kafka-events"
 
 
 def consumer_properties(settings: MonitorSettings) -> dict[str, str]:
-    """The Kafka consumer's properties, the user's own (`--kafka.*`) last."""
+    """What every consumer of the monitor sets, the user's own (`--kafka.*`) last: the
+    events source, and the input clock that watches the topic's ends."""
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap_servers,
+        "isolation.level": "read_committed",
+        **settings.kafka_properties,
+    }
+
+
+def source_properties(settings: MonitorSettings) -> dict[str, str]:
     return {
         # Offsets are committed with each checkpoint; monitoring tools see the lag.
         "commit.offsets.on.checkpoint": "true",
-        "isolation.level": "read_committed",
         "partition.discovery.interval.ms": str(5 * 60_000),
-        **settings.kafka_properties,
+        **consumer_properties(settings),
     }
 
 
@@ -54,7 +62,7 @@ def events_source(settings: MonitorSettings) -> KafkaSource:
         .set_topics(settings.events_topic)
         .set_group_id(settings.group_id)
         .set_starting_offsets(_starting_offsets(settings))
-        .set_properties(consumer_properties(settings))
+        .set_properties(source_properties(settings))
     )
     # PyFlink's builder only takes deserializers written for Python; the decoder is Java.
     decoder = java_class("EventDecoder")(event_validation(settings), settings.max_future_skew_ms)

@@ -8,7 +8,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * The Kafka topics the monitor writes: alerts (key = device id, record timestamp = the
- * check instant), status changes (record timestamp = the change's time) and dead
+ * check instant), status changes and the input's health (record timestamp = the
+ * change's time) and dead
  * letters (the original bytes, with the reason and the source in headers). Each goes in
  * the transactions of the checkpoints when exactly-once.
  */
@@ -40,6 +41,22 @@ public final class KafkaOutputs {
         changes.sinkTo(target.sink(records, "status"))
                 .name("status changes to " + topic)
                 .uid("status-sink");
+    }
+
+    public static void inputHealth(
+            DataStream<InputClock.Health> changes, KafkaTarget target, String topic, long msPerUnit) {
+        KafkaRecordSerializationSchema<InputClock.Health> records =
+                (health, context, timestamp) ->
+                        new ProducerRecord<>(
+                                topic,
+                                null,
+                                health.atMs,
+                                utf8(health.monitor),
+                                utf8(WireFormat.healthBody(health, msPerUnit)));
+        changes.sinkTo(target.sink(records, "input-health"))
+                .setParallelism(1)
+                .name("input health to " + topic)
+                .uid("input-health-sink");
     }
 
     public static void deadLetters(DataStream<DecodedEvent> rejected, KafkaTarget target, String topic) {

@@ -42,6 +42,17 @@ public final class WireFormat {
                 + "}";
     }
 
+    /** A change of the input's health, on the status topic. */
+    public static String healthBody(InputClock.Health health, long msPerUnit) {
+        return "{\"monitor\": "
+                + quote(health.monitor)
+                + ", \"status\": "
+                + quote(health.status)
+                + ", \"at\": "
+                + time(health.atMs, msPerUnit)
+                + "}";
+    }
+
     /**
      * A time echoed in its unit: whole units stay integers, and the rest is the exact
      * decimal fraction (Python's shortest repr for every time with millisecond precision).
