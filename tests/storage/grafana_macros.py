@@ -45,6 +45,7 @@ class Expansion:
         text = sql.replace("$__interval", self.interval)
         start, end = (moment.strftime("%Y-%m-%dT%H:%M:%SZ") for moment in (self.start, self.end))
         text = TIME_FILTER.sub(lambda m: f"{m.group(1)} BETWEEN '{start}' AND '{end}'", text)
+        text = text.replace("$__timeFrom()", f"'{start}'").replace("$__timeTo()", f"'{end}'")
         text = TIME_GROUP_ALIAS.sub(
             lambda m: f'{self.time_group(m.group(1), m.group(2))} AS "time"', text
         )

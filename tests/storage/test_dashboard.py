@@ -1,9 +1,11 @@
-"""The Grafana dashboard: a raw dashboard model with the six panels, whose SQL,
-expanded as Grafana expands it, returns the right numbers from known alerts."""
+"""The Grafana dashboard: a raw dashboard model with the six alert panels, whose
+SQL, expanded as Grafana expands it, returns the right numbers from known alerts.
+The status rows: test_dashboard_status.py."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -45,9 +47,23 @@ def dashboard() -> dict[str, Any]:
     return loaded
 
 
+ALERT_PANELS = {
+    "Total alerts": "stat",
+    "Devices with alerts": "stat",
+    "Alerts over time": "timeseries",
+    "Top 10 devices by alert count": "bargauge",
+    "Recent alerts": "table",
+    "Alerts by hour of day (UTC)": "heatmap",
+}
+
+
+def panel(title: str) -> dict[str, Any]:
+    [found] = [panel for panel in dashboard()["panels"] if panel["title"] == title]
+    return found
+
+
 def panel_sql(title: str) -> str:
-    [panel] = [panel for panel in dashboard()["panels"] if panel["title"] == title]
-    [target] = panel["targets"]
+    [target] = panel(title)["targets"]
     return str(target["rawSql"])
 
 
@@ -98,24 +114,17 @@ def test_the_file_is_a_raw_dashboard_model_not_an_api_envelope() -> None:
     assert model["uid"]
 
 
-def test_it_has_the_six_panels() -> None:
-    titles = {panel["title"]: panel["type"] for panel in dashboard()["panels"]}
+def test_it_has_the_six_alert_panels_first() -> None:
+    titles = {panel["title"]: panel["type"] for panel in dashboard()["panels"][:6]}
 
-    assert titles == {
-        "Total alerts": "stat",
-        "Devices with alerts": "stat",
-        "Alerts over time": "timeseries",
-        "Top 10 devices by alert count": "bargauge",
-        "Recent alerts": "table",
-        "Alerts by hour of day (UTC)": "heatmap",
-    }
+    assert titles == ALERT_PANELS
 
 
-def test_every_panel_filters_by_the_time_range_and_the_device_variable() -> None:
-    for panel in dashboard()["panels"]:
-        sql = panel["targets"][0]["rawSql"]
-        assert "$__timeFilter(time)" in sql, panel["title"]
-        assert "$device_id" in sql, panel["title"]
+def test_every_alert_panel_filters_by_the_time_range_and_the_device_variable() -> None:
+    for title in ALERT_PANELS:
+        sql = panel_sql(title)
+        assert re.search(r"\$__timeFilter\((a\.)?time\)", sql), title
+        assert "$device_id" in sql, title
 
 
 def test_panels_use_the_provisioned_datasource() -> None:
@@ -124,8 +133,8 @@ def test_panels_use_the_provisioned_datasource() -> None:
     used = {
         json.dumps(target["datasource"])
         for panel in dashboard()["panels"]
-        for target in panel["targets"]
-    }
+        for target in panel.get("targets", [])
+    } | {json.dumps(a["datasource"]) for a in dashboard()["annotations"]["list"]}
 
     assert used == {json.dumps({"type": source["type"], "uid": source["uid"]})}
     assert source["jsonData"]["timescaledb"] is True
@@ -173,14 +182,32 @@ def test_alerts_over_time_per_hour(loaded_store: AlertStore) -> None:
 
 
 @pytest.mark.postgres
-def test_heatmap_counts_per_day_and_hour(loaded_store: AlertStore) -> None:
+def test_heatmap_counts_per_day_and_hour_each_labelled_with_the_end_of_its_day(
+    loaded_store: AlertStore,
+) -> None:
     cells = Counter((epoch(t) // 86400 * 86400, t.hour) for t, _ in known_alerts())
-    days = sorted({day for day, _ in cells})
-    expected = [(day, *(cells[(day, hour)] for hour in range(24))) for day in days]
+    days = range(epoch(START), epoch(END) + 1, 86400)
+    expected = [(day + 86400, *(cells[(day, hour)] for hour in range(24))) for day in days]
 
     rows = run_panel(loaded_store, "Alerts by hour of day (UTC)")
 
     assert [(epoch(row[0]), *row[1:]) for row in rows] == expected
+
+
+@pytest.mark.postgres
+def test_heatmap_fills_days_without_alerts(alert_store: AlertStore) -> None:
+    """A range with alerts on one day only still has a column per day: one column
+    alone would have no width, and the heatmap would draw nothing."""
+    insert_alerts(alert_store.writer_url, as_rows([(START + timedelta(hours=30), "d1")]))
+
+    rows = run_panel(alert_store, "Alerts by hour of day (UTC)")
+
+    assert [(epoch(row[0]) - epoch(START)) // 86400 for row in rows] == [1, 2, 3]
+    assert [sum(row[1:]) for row in rows] == [0, 1, 0]
+
+
+def test_heatmap_has_its_own_range_of_days() -> None:
+    assert panel("Alerts by hour of day (UTC)")["timeFrom"] == "7d"
 
 
 @pytest.mark.postgres
