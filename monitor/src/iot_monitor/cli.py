@@ -40,13 +40,22 @@ def _configure_logging() -> None:
 @app.command()
 @takes_settings(*MonitorSettings.model_fields)
 def run(settings: MonitorSettings) -> None:
-    """Read events from Kafka and write an alert for every silent device, until stopped."""
+    """Read events from Kafka and write an alert for every silent device, until stopped.
+
+    With --jobmanager, submit the same job to that Flink cluster, print its job id and exit.
+    """
     _configure_logging()
-    from iot_monitor.job import run_job  # starts a JVM: only once the flags are good
     from iot_monitor.preflight import PreflightError
 
     try:
-        run_job(settings)
+        if settings.jobmanager:
+            from iot_monitor.submit import submit_job  # starts a JVM: only once the flags are good
+
+            typer.echo(submit_job(settings))
+        else:
+            from iot_monitor.job import run_job  # starts a JVM: only once the flags are good
+
+            run_job(settings)
     except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None
@@ -103,7 +112,12 @@ def replay(
 
 @app.command()
 @takes_settings(
-    "kafka_bootstrap_servers", "kafka_properties", "alerts_topic", "dlq_topic", "time_unit"
+    "kafka_bootstrap_servers",
+    "kafka_properties",
+    "alerts_topic",
+    "dlq_topic",
+    "status_topic",
+    "time_unit",
 )
 def watch(
     from_beginning: Annotated[
@@ -115,7 +129,8 @@ def watch(
     *,
     settings: MonitorSettings,
 ) -> None:
-    """Show the alerts live as they are committed (what storage and dashboards see)."""
+    """Show the silent devices live, as their alerts and status changes are committed
+    (what storage and dashboards see)."""
     from iot_monitor.watch import watch as watch_alerts
 
     board = watch_alerts(settings, from_beginning, seconds)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pyflink.common import Configuration
 from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
 
 from iot_monitor.checkpoints import newest_checkpoint, resolve_restore_path
 from iot_monitor.preflight import PreflightError
@@ -45,33 +46,62 @@ def connector_jars() -> list[str]:
     return _jars("flink-sql-connector-kafka-*.jar", "flink", "the Flink Kafka connector jar")
 
 
-def _base_configuration(settings: MonitorSettings) -> Configuration:
+def _base_options(settings: MonitorSettings) -> dict[str, str]:
+    return {
+        "parallelism.default": str(settings.parallelism),
+        # Flink hands records between chained operators without copying them: every
+        # operator here treats its input as read-only.
+        "pipeline.object-reuse": "true",
+    }
+
+
+def _configuration(options: dict[str, str]) -> Configuration:
     config = Configuration()
-    config.set_string("parallelism.default", str(settings.parallelism))
-    # Flink hands records between chained operators without copying them: every
-    # operator here treats its input as read-only.
-    config.set_string("pipeline.object-reuse", "true")
+    for key, value in options.items():
+        config.set_string(key, value)
     return config
 
 
 def bounded_environment(settings: MonitorSettings) -> StreamExecutionEnvironment:
     """For a file replay. No periodic watermarks: the replay's reader emits one after
     every record, so the result does not depend on how fast the file is read."""
-    config = _base_configuration(settings)
-    config.set_string("pipeline.auto-watermark-interval", "0")
+    config = _configuration({**_base_options(settings), "pipeline.auto-watermark-interval": "0"})
     return _execution_environment(config, function_jars())
 
 
+def job_options(settings: MonitorSettings) -> dict[str, str]:
+    """The Flink options the job sets itself, wherever it runs: in this process, submitted
+    to a cluster (`--jobmanager`), or started by PythonDriver in compose and the Helm
+    chart, whose Flink configurations a test (tests/deploy) compares with these."""
+    return {
+        **_base_options(settings),
+        "execution.checkpointing.interval": f"{settings.checkpoint_interval_ms} ms",
+        "execution.checkpointing.mode": "EXACTLY_ONCE",
+        "execution.checkpointing.dir": settings.checkpoint_dir,
+        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+        "execution.checkpointing.num-retained": "3",
+        "restart-strategy.type": "exponential-delay",
+    }
+
+
+def cluster_options(jobmanager: str) -> dict[str, str]:
+    """Submitting to the session cluster whose REST API is at `jobmanager` (HOST:PORT),
+    without waiting for the job: the client's JVM builds the graph and uploads it with
+    the jars of `pipeline.jars`."""
+    host, _, port = jobmanager.rpartition(":")
+    return {
+        "execution.target": "remote",
+        "rest.address": host,
+        "rest.port": port,
+        "execution.attached": "false",
+    }
+
+
 def streaming_environment(settings: MonitorSettings) -> StreamExecutionEnvironment:
-    config = _base_configuration(settings)
-    config.set_string("execution.checkpointing.interval", f"{settings.checkpoint_interval_ms} ms")
-    config.set_string("execution.checkpointing.mode", "EXACTLY_ONCE")
-    config.set_string("execution.checkpointing.dir", settings.checkpoint_dir)
-    config.set_string(
-        "execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"
-    )
-    config.set_string("execution.checkpointing.num-retained", "3")
-    config.set_string("restart-strategy.type", "exponential-delay")
+    options = job_options(settings)
+    if settings.jobmanager:
+        options.update(cluster_options(settings.jobmanager))
+    config = _configuration(options)
     restore = restore_path(settings)
     if restore:
         config.set_string("execution.state-recovery.path", restore)
@@ -102,4 +132,11 @@ def _execution_environment(config: Configuration, jars: list[str]) -> StreamExec
         # Set before the environment exists: PyFlink then puts them on the class path
         # where the job graph is built, which names the Java operators' classes.
         config.set_string("pipeline.jars", ";".join(jars))
+    if config.get_string("execution.target", "") == "remote":
+        # Outside Flink's own CLI, get_execution_environment always makes a local
+        # environment; this one picks its executor by execution.target.
+        java_environment = get_gateway().jvm.org.apache.flink.streaming.api.environment
+        return StreamExecutionEnvironment(
+            java_environment.StreamExecutionEnvironment(config._j_configuration)
+        )
     return StreamExecutionEnvironment.get_execution_environment(config)

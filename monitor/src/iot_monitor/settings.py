@@ -145,6 +145,12 @@ class MonitorSettings(BaseModel):
         help="On start, resume from the newest checkpoint in --checkpoint.dir when there is one "
         "(a local folder); start fresh otherwise. For restarts without a cluster's HA.",
     )
+    jobmanager: str | None = setting(
+        None,
+        flag="--jobmanager",
+        help="Submit the job to the running Flink cluster whose JobManager's REST API is at "
+        "HOST:PORT, detached: print its job id and exit. Without it the job runs in this process.",
+    )
     time_unit: TimeUnit = setting(
         TimeUnit.SECONDS, flag="--time-unit", help="Unit of the events' time field."
     )
@@ -213,6 +219,14 @@ class MonitorSettings(BaseModel):
                 "must be group-offsets, earliest, latest, epoch milliseconds "
                 "or an ISO-8601 time such as 2026-01-31T12:00:00Z"
             ) from None
+        return value
+
+    @field_validator("jobmanager")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        host, _, port = (value or "").rpartition(":")
+        if value is not None and not (host and port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError("must be HOST:PORT of the JobManager's REST API, e.g. localhost:8081")
         return value
 
     @field_validator("transaction_timeout_ms")

@@ -47,6 +47,7 @@ FROM_ENV: dict[str, tuple[str, Any]] = {
     "--transaction-timeout": ("5m", 300_000),
     "--restore-from": ("file:///savepoints/sp-1", "file:///savepoints/sp-1"),
     "--resume-latest": ("true", True),
+    "--jobmanager": ("flink-jobmanager:8081", "flink-jobmanager:8081"),
     "--time-unit": ("ms", TimeUnit.MILLISECONDS),
     "--check-interval": ("45s", 45_000),
     "--inactivity-timeout": ("90s", 90_000),
@@ -67,6 +68,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[MonitorSettings]:
     calls: list[MonitorSettings] = []
     job.run_job = calls.append  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "iot_monitor.job", job)
+    submit = types.ModuleType("iot_monitor.submit")  # run --jobmanager
+    submit.submit_job = lambda settings: calls.append(settings) or "0" * 32  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "iot_monitor.submit", submit)
     monkeypatch.setattr(cli, "_configure_logging", lambda: None)
     return calls
 
