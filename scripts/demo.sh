@@ -57,10 +57,13 @@ for _ in $(seq 1 180); do
 done
 echo
 
-# Seed 3 makes the first device fail about 12 s in, then others every minute or so.
-echo "starting a fleet of 20 devices, each failing with probability 0.3 during the next 5 minutes"
+# Seed 3 makes the first device fail about 12 s in, then others every minute or so;
+# about half of the failed devices come back later (the live view then says so).
+echo "starting a fleet of 20 devices, each failing with probability 0.3 during the next" \
+  "5 minutes, half of those coming back"
 "$bin/iot-event-generator" --num.devices 20 --event.interval.ms 1000 \
-  --duration.seconds 300 --failure.probability 0.3 --seed "${DEMO_SEED:-3}" \
+  --duration.seconds 300 --failure.probability 0.3 --recovery.probability 0.5 \
+  --seed "${DEMO_SEED:-3}" \
   --truth-file "$demo/truth.json" --quiet >"$demo/generator.log" 2>&1 &
 generator_pid=$!
 

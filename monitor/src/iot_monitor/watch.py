@@ -1,7 +1,9 @@
-"""`iot-monitor watch`: the alerts as they are committed, in a live table.
+"""`iot-monitor watch`: the alerts and status changes as they are committed, in a
+live table of the devices silent now.
 
 Reads like any downstream consumer does (read_committed), so what it shows is what
-storage and dashboards will see. Without a terminal it prints one line per alert.
+storage and dashboards will see. A device that comes back leaves the table, and a
+line says after how long. Without a terminal it prints one line per alert and change.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class AlertBoard:
     devices: dict[str, DeviceAlerts] = field(default_factory=dict)
     alerts: int = 0
     dead_letters: int = 0
+    returns: int = 0
+    events: list[str] = field(default_factory=list)
 
     def add_alert(self, value: bytes, check_ms: int) -> str:
         body = json.loads(value)
@@ -48,11 +52,32 @@ class AlertBoard:
             f"({(check_ms - latest_ms) / 1000:.0f} s at the {clock(check_ms)} check)"
         )
 
+    def add_status(self, value: bytes) -> str | None:
+        """A status change; a device back or forgotten leaves the silent ones."""
+        body = json.loads(value)
+        status = str(body["status"])
+        at_ms = self.unit.to_ms(body["at"])
+        if "monitor" in body:
+            line = f"INPUT {status.removeprefix('input-').upper()} at {clock(at_ms)}"
+        elif status == "silent":
+            return None  # its alert says it
+        else:
+            device = str(body["device-id"])
+            self.devices.pop(device, None)
+            since_ms = self.unit.to_ms(body["since"])
+            if status == "back":
+                self.returns += 1
+                line = f"BACK {device} at {clock(at_ms)}, after {(at_ms - since_ms) / 1000:.0f} s"
+            else:
+                line = f"FORGOTTEN {device}: silent since {clock(since_ms)}"
+        self.events = [*self.events[-4:], line]
+        return line
+
     def table(self) -> Table:
         table = Table(
-            title=f"{self.alerts} alerts for {len(self.devices)} silent devices; "
-            f"{self.dead_letters} bad events dead-lettered",
-            caption="times in UTC; Ctrl-C to stop",
+            title=f"{len(self.devices)} devices silent now; {self.alerts} alerts, "
+            f"{self.returns} returns, {self.dead_letters} bad events dead-lettered",
+            caption="\n".join([*self.events, "times in UTC; Ctrl-C to stop"]),
         )
         for name in ("device", "alerts", "last event", "silent for", "last check"):
             table.add_column(name)
@@ -83,17 +108,25 @@ def _consumer(settings: MonitorSettings, from_beginning: bool) -> Consumer:
         **settings.kafka_properties,
     }
     consumer = Consumer(config)
-    consumer.subscribe([settings.alerts_topic, settings.dlq_topic])
+    consumer.subscribe(
+        [
+            topic
+            for topic in (settings.alerts_topic, settings.dlq_topic, settings.status_topic)
+            if topic
+        ]
+    )
     return consumer
 
 
-def _take(board: AlertBoard, message: Message, alerts_topic: str) -> str | None:
+def _take(board: AlertBoard, message: Message, settings: MonitorSettings) -> str | None:
     value = message.value()
-    if message.topic() != alerts_topic:
+    if message.topic() == settings.dlq_topic:
         board.dead_letters += 1
         return None
     if value is None:
-        return f"skipped an alert record with no value at offset {message.offset()}"
+        return f"skipped a record with no value at offset {message.offset()}"
+    if message.topic() == settings.status_topic:
+        return board.add_status(value)
     return board.add_alert(value, message.timestamp()[1])
 
 
@@ -107,7 +140,7 @@ def watch(settings: MonitorSettings, from_beginning: bool, seconds: float | None
             while stop_at is None or time.monotonic() < stop_at:
                 message = consumer.poll(0.5)
                 if message is not None and not message.error():
-                    line = _take(board, message, settings.alerts_topic)
+                    line = _take(board, message, settings)
                     if line and not console.is_terminal:
                         console.print(line, highlight=False)
                 live.update(board.table(), refresh=console.is_terminal)
