@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A single-node Apache Kafka (KRaft) for local runs and tests, without Docker.
 #
-#   scripts/local-kafka.sh start|stop|status|topics
+#   scripts/local-kafka.sh start [--secure]|stop|status|topics
 #
 # The broker runs from Maven Central jars (jvm/kafka-broker/pom.xml) on
 # localhost:${KAFKA_PORT:-9092}, keeps its data and log under ${KAFKA_HOME_DIR:-.local/kafka},
@@ -9,17 +9,33 @@
 # transactions (the monitor's exactly-once alerts) work on one node.
 # `start` is idempotent: a broker already answering on the port is left alone.
 # With KAFKA_USE_DOCKER=1 (and Docker present) the compose file's Kafka is used instead.
+#
+# `start --secure` (or KAFKA_SECURE=1) adds a SASL_SSL listener, as qa and prod have,
+# on localhost:${KAFKA_SECURE_PORT:-9095} beside the plain one: SCRAM-SHA-512 over TLS,
+# with a CA and a broker certificate (names localhost and 127.0.0.1) made once under
+# $KAFKA_HOME_DIR/tls and the user ${KAFKA_SECURE_USER:-monitor} with a random password.
+# The files are laid out as the charts mount their secrets (docs/deployment.md):
+#   tls/ca.crt, tls/truststore.p12, tls/truststore-password     (kafka-client-tls)
+#   sasl/sasl.jaas.config (the Flink connector's class names), sasl/password
+# Brokers keep talking to each other on the plain listener, so transactions work as before.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"
+# 9093 is the controller's, 9094 the compose file's Kafka on the host.
+secure_port="${KAFKA_SECURE_PORT:-$((port + 3))}"
+secure="${KAFKA_SECURE:-0}"
+secure_user="${KAFKA_SECURE_USER:-monitor}"
 home="${KAFKA_HOME_DIR:-$root/.local/kafka}"
+tls="$home/tls"
+sasl="$home/sasl"
 jars="${IOT_JAR_CACHE:-$HOME/.cache/iot-monitor/jars}/kafka"
 python="${PYTHON:-$root/.venv/bin/python}"
 pidfile="$home/broker.pid"
 logfile="$home/broker.log"
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+listening() { answers "$port"; }
 
 running_pid() {
   [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
@@ -27,15 +43,20 @@ running_pid() {
 
 write_config() {
   mkdir -p "$home/data"
-  cat > "$home/server.properties" <<PROPS
+  local listeners="PLAINTEXT://localhost:$port" protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ "$secure" == 1 ]]; then
+    listeners+=",SASL_SSL://localhost:$secure_port"
+    protocols+=",SASL_SSL:SASL_SSL"
+  fi
+  (umask 077; cat > "$home/server.properties") <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@localhost:$controller_port
-listeners=PLAINTEXT://localhost:$port,CONTROLLER://localhost:$controller_port
-advertised.listeners=PLAINTEXT://localhost:$port
+listeners=$listeners,CONTROLLER://localhost:$controller_port
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$home/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -46,6 +67,16 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 PROPS
+  if [[ "$secure" == 1 ]]; then
+    cat >> "$home/server.properties" <<PROPS
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$tls/broker.p12
+listener.name.sasl_ssl.ssl.keystore.password=$(cat "$tls/keystore-password")
+PROPS
+  fi
   cat > "$home/log4j2.properties" <<PROPS
 rootLogger.level=INFO
 rootLogger.appenderRef.file.ref=file
@@ -66,6 +97,66 @@ java_run() {
     -cp "$jars/*" "$@"
 }
 
+# A CA, a broker certificate it signed for localhost and 127.0.0.1, the broker's
+# keystore and the clients' truststore (PKCS#12 and JKS); made once, kept across starts.
+make_tls() {
+  [[ -f "$tls/broker.p12" ]] && return 0
+  echo "making a CA and a broker certificate for localhost in $tls"
+  mkdir -p "$tls"
+  (
+    umask 077
+    cd "$tls"
+    openssl rand -hex 16 > keystore-password
+    openssl rand -hex 16 > truststore-password
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=iot-monitor local Kafka CA" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile broker.ext -out broker.crt 2>/dev/null
+    openssl pkcs12 -export -in broker.crt -inkey broker.key -certfile ca.crt -name broker \
+      -passout "file:keystore-password" -out broker.p12.new
+    for type in PKCS12 JKS; do
+      local file=truststore.p12
+      [[ "$type" == JKS ]] && file=truststore.jks
+      # keytool says "Certificate was added" on stderr: shown only when it fails
+      if ! said=$(keytool -importcert -noprompt -alias ca -file ca.crt -storetype "$type" \
+        -keystore "$file" -storepass "$(cat truststore-password)" 2>&1); then
+        echo "$said" >&2
+        exit 1
+      fi
+    done
+    rm -f broker.csr broker.ext ca.srl
+    mv broker.p12.new broker.p12
+  )
+}
+
+# The client side of the SCRAM user, as the monitor's secret holds it.
+make_sasl_files() {
+  mkdir -p "$sasl"
+  (
+    umask 077
+    [[ -f "$sasl/password" ]] || openssl rand -hex 16 > "$sasl/password"
+    echo "$secure_user" > "$sasl/username"
+    printf '%s required username="%s" password="%s";\n' \
+      org.apache.flink.kafka.shaded.org.apache.kafka.common.security.scram.ScramLoginModule \
+      "$secure_user" "$(cat "$sasl/password")" > "$sasl/sasl.jaas.config"
+  )
+}
+
+# SCRAM credentials live in the cluster's metadata: set (again) through the plain listener,
+# which also covers a data folder formatted before --secure was first used.
+add_scram_user() {
+  java_run kafka.admin.ConfigCommand --bootstrap-server "localhost:$port" --alter \
+    --entity-type users --entity-name "$secure_user" \
+    --add-config "SCRAM-SHA-512=[iterations=8192,password=$(cat "$sasl/password")]" >/dev/null
+}
+
+secure_summary() {
+  echo "SASL_SSL (SCRAM-SHA-512) on localhost:$secure_port: user $secure_user, password in" \
+    "$sasl/password, CA in $tls/ca.crt, truststore $tls/truststore.p12"
+}
+
 start_docker() {
   # The topic-creating init service exits when done, which `up --wait` may take
   # for a failure: wait for the broker, then run the init to completion.
@@ -74,13 +165,29 @@ start_docker() {
 }
 
 start() {
-  if [[ "${KAFKA_USE_DOCKER:-0}" == 1 ]]; then start_docker; return; fi
+  if [[ "${KAFKA_USE_DOCKER:-0}" == 1 ]]; then
+    if [[ "$secure" == 1 ]]; then
+      echo "--secure needs the local broker: the compose file's Kafka runs PLAINTEXT" >&2
+      return 2
+    fi
+    start_docker
+    return
+  fi
   if listening; then
     echo "Kafka is already answering on localhost:$port"
+    if [[ "$secure" == 1 ]]; then
+      if ! answers "$secure_port"; then
+        echo "but not on localhost:$secure_port (SASL_SSL): stop it first" \
+          "(scripts/local-kafka.sh stop), then start it with --secure" >&2
+        return 1
+      fi
+      secure_summary
+    fi
     create_topics
     return 0
   fi
   "$root/scripts/fetch-jars.sh" kafka
+  if [[ "$secure" == 1 ]]; then make_tls; make_sasl_files; fi
   write_config
   if [[ ! -f "$home/data/meta.properties" ]]; then
     java_run kafka.tools.StorageTool format -t "$(java_run kafka.tools.StorageTool random-uuid)" \
@@ -91,9 +198,10 @@ start() {
     -cp "$jars/*" kafka.Kafka "$home/server.properties" >>"$home/console.log" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 120); do
-    if listening; then
+    if listening && { [[ "$secure" != 1 ]] || answers "$secure_port"; }; then
       create_topics
       echo "Kafka is up on localhost:$port"
+      if [[ "$secure" == 1 ]]; then add_scram_user; secure_summary; fi
       return 0
     fi
     if ! running_pid >/dev/null; then
@@ -131,16 +239,19 @@ stop() {
 status() {
   if listening; then
     echo "Kafka is answering on localhost:$port${pid:+ (pid $pid)}"
+    if answers "$secure_port"; then secure_summary; fi
   else
     echo "Kafka is not answering on localhost:$port"
     return 1
   fi
 }
 
-case "${1:-}" in
+command="${1:-}"
+if [[ "${2:-}" == --secure ]]; then secure=1; fi
+case "$command" in
   start) start ;;
   stop) stop ;;
   status) pid=$(running_pid || true) status ;;
   topics) create_topics ;;
-  *) echo "usage: $0 start|stop|status|topics" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--secure]|stop|status|topics" >&2; exit 2 ;;
 esac
