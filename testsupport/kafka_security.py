@@ -1,0 +1,39 @@
+"""The Kafka client settings the qa and prod charts give the monitor (the flink chart's
+`--kafka.property` items), with the secrets' mount folders as parameters: the deploy
+tests check that the chart renders exactly these, the secure-broker tests run the
+monitor, `watch` and the generator with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# The Kafka SQL connector relocates the Kafka client under this package.
+SHADED = "org.apache.flink.kafka.shaded."
+
+
+def chart_kafka_properties(
+    mechanism: str, sasl_dir: Path | str, tls_dir: Path | str
+) -> dict[str, str]:
+    """SASL_SSL with the login from `sasl_dir`/sasl.jaas.config and the CA from the
+    PKCS#12 truststore `tls_dir`/truststore.p12, whose password is in
+    `tls_dir`/truststore-password, both read through Kafka's DirectoryConfigProvider."""
+    return {
+        "security.protocol": "SASL_SSL",
+        "config.providers": "dir",
+        "config.providers.dir.class": SHADED
+        + "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+        "sasl.mechanism": mechanism,
+        "sasl.jaas.config": f"${{dir:{sasl_dir}:sasl.jaas.config}}",
+        "ssl.truststore.type": "PKCS12",
+        "ssl.truststore.location": f"{tls_dir}/truststore.p12",
+        "ssl.truststore.password": f"${{dir:{tls_dir}:truststore-password}}",
+    }
+
+
+def as_flags(properties: dict[str, str]) -> list[str]:
+    """`--kafka.property KEY=VALUE` for each, as the chart writes them (sorted by key)."""
+    return [
+        item
+        for key in sorted(properties)
+        for item in ("--kafka.property", f"{key}={properties[key]}")
+    ]
