@@ -138,6 +138,7 @@ def test_panels_use_the_provisioned_datasource() -> None:
 
     assert used == {json.dumps({"type": source["type"], "uid": source["uid"]})}
     assert source["jsonData"]["timescaledb"] is True
+    assert source["jsonData"]["sslmode"] == "${ALERTS_DB_SSLMODE}"
     assert source["jsonData"]["database"] == "${ALERTS_DB_NAME}"
     assert source["user"] == "alerts_reader"
     assert source["secureJsonData"]["password"] == "${ALERTS_READER_PASSWORD}"
