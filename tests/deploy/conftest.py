@@ -7,12 +7,16 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from iot_monitor import cli
+from iot_monitor.settings import MonitorSettings, flag_of
 
 from tests.deploy.support import ROOT, helm_template
 
@@ -38,6 +42,29 @@ def tools() -> dict[str, Path]:
     for name, path in found.items():
         assert os.access(path, os.X_OK), f"{name} is not installed at {path}"
     return found
+
+
+@pytest.fixture
+def monitor_settings(monkeypatch) -> Callable[[list[str]], MonitorSettings]:
+    """The settings `iot-monitor run ARGS` would start the job with, parsed by the
+    command line itself; no job (and no JVM) is started."""
+    for name in list(os.environ):
+        if name.startswith("MONITOR_") or name == "KAFKA_BOOTSTRAP_SERVERS":
+            monkeypatch.delenv(name)
+    started: list[MonitorSettings] = []
+    for module, function in (("iot_monitor.job", "run_job"), ("iot_monitor.submit", "submit_job")):
+        fake = types.ModuleType(module)
+        setattr(fake, function, lambda settings: started.append(settings) or "0" * 32)
+        monkeypatch.setitem(sys.modules, module, fake)
+    monkeypatch.setattr(cli, "_configure_logging", lambda: None)
+    known = {flag_of(field) for field in MonitorSettings.model_fields.values()}
+
+    def parsed(args: list[str]) -> MonitorSettings:
+        assert {arg for arg in args if arg.startswith("--")} <= known
+        assert cli.main(["run", *args]) == 0, f"iot-monitor run refused {args}"
+        return started.pop()
+
+    return parsed
 
 
 @pytest.fixture(scope="session")

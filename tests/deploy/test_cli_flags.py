@@ -6,12 +6,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
-import types
 
 import pytest
 import yaml
-from iot_monitor import cli
 from iot_monitor.settings import MonitorSettings, flag_of
 
 from tests.deploy.support import ENVS, ROOT
@@ -42,27 +39,6 @@ def flags(args: list[str]) -> set[str]:
 def compose_value(arg: str) -> str:
     """An argument as compose passes it when no variable is set: `${NAME:-default}`."""
     return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", arg)
-
-
-@pytest.fixture
-def monitor_settings(monkeypatch):
-    """The settings `iot-monitor run ARGS` would start the job with, parsed by the
-    command line itself; no job (and no JVM) is started."""
-    for name in list(os.environ):
-        if name.startswith("MONITOR_") or name == "KAFKA_BOOTSTRAP_SERVERS":
-            monkeypatch.delenv(name)
-    started: list[MonitorSettings] = []
-    job = types.ModuleType("iot_monitor.job")
-    job.run_job = started.append
-    monkeypatch.setitem(sys.modules, "iot_monitor.job", job)
-    monkeypatch.setattr(cli, "_configure_logging", lambda: None)
-
-    def parsed(args: list[str]) -> MonitorSettings:
-        assert set(flags(args)) <= MODEL_FLAGS
-        assert cli.main(["run", *args]) == 0, f"iot-monitor run refused {args}"
-        return started.pop()
-
-    return parsed
 
 
 MODEL_FLAGS = {flag_of(field) for field in MonitorSettings.model_fields.values()}

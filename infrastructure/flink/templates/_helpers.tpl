@@ -36,22 +36,12 @@ capabilities:
   drop: ["ALL"]
 {{- end -}}
 
-{{/* The monitor's own arguments, after PythonDriver's -pym. */}}
+{{/* The monitor's own arguments, after PythonDriver's -pym, in the order and form of
+     iot_monitor.submit.job_arguments, the one definition shared with compose and
+     `iot-monitor run --jobmanager` (tests/deploy/test_job_definition.py compares them). */}}
 {{- define "flink.jobArgs" -}}
 {{- $k := .Values.kafka -}}
-{{- $args := list "-pym" "iot_monitor" "run"
-  "--kafka.bootstrap.servers" $k.bootstrapServers
-  "--events.topic" $k.eventsTopic
-  "--alerts.topic" $k.alertsTopic
-  "--dlq.topic" $k.dlqTopic
-  "--status.topic" $k.statusTopic
-  "--checkpoint.dir" (printf "%s/checkpoints" (trimSuffix "/" .Values.storage.baseUri))
-  "--parallelism" (toString .Values.parallelism)
-  "--delivery-guarantee" .Values.job.deliveryGuarantee
-  "--transactional-id-prefix" (printf "%s-%s" (include "flink.name" .) .Release.Namespace)
-  "--group-id" .Values.job.groupId
-  "--starting-offsets" .Values.job.startingOffsets
-  "--time-unit" .Values.job.timeUnit -}}
+{{- $args := list "-pym" "iot_monitor" "run" "--kafka.bootstrap.servers" $k.bootstrapServers -}}
 {{- $props := dict -}}
 {{- if ne $k.securityProtocol "PLAINTEXT" -}}
 {{- $_ := set $props "security.protocol" $k.securityProtocol -}}
@@ -74,6 +64,18 @@ capabilities:
 {{- $args = append $args "--kafka.property" -}}
 {{- $args = append $args (printf "%s=%s" $key (get $props $key)) -}}
 {{- end -}}
+{{- $args = concat $args (list
+  "--events.topic" $k.eventsTopic
+  "--alerts.topic" $k.alertsTopic
+  "--dlq.topic" $k.dlqTopic
+  "--status.topic" $k.statusTopic
+  "--group-id" .Values.job.groupId
+  "--starting-offsets" .Values.job.startingOffsets
+  "--checkpoint.dir" (printf "%s/checkpoints" (trimSuffix "/" .Values.storage.baseUri))
+  "--parallelism" (toString .Values.parallelism)
+  "--delivery-guarantee" .Values.job.deliveryGuarantee
+  "--transactional-id-prefix" (printf "%s-%s" (include "flink.name" .) .Release.Namespace)
+  "--time-unit" .Values.job.timeUnit) -}}
 {{- $args = concat $args .Values.job.extraArgs -}}
 {{- toYaml $args -}}
 {{- end -}}
