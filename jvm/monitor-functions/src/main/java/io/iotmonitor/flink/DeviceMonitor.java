@@ -5,6 +5,9 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -42,6 +45,14 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     private transient ListState<Long> watermarkAtSnapshot;
     private transient long restoredWatermarkMs;
     private transient long watermarkSeenMs;
+    // The gauges' counts, kept in operator state: their sum over the subtasks survives
+    // a restore and a change of parallelism.
+    private transient ListState<Long> trackedAtSnapshot;
+    private transient ListState<Long> silentAtSnapshot;
+    private transient long devicesTracked;
+    private transient long devicesSilent;
+    private transient Counter alertsRaised;
+    private transient Counter statusChanges;
 
     public DeviceMonitor(SilenceSchedule schedule) {
         this.schedule = schedule;
@@ -55,6 +66,19 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
                                 new ValueStateDescriptor<>(
                                         "device", TypeInformation.of(DeviceState.class)));
         reporter = new Reporter();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        metrics.gauge("devicesTracked", (Gauge<Long>) () -> devicesTracked);
+        metrics.gauge("devicesSilent", (Gauge<Long>) () -> devicesSilent);
+        // How far event time is behind the wall clock: the slowest partition's lag.
+        metrics.gauge(
+                "eventTimeLagMs",
+                (Gauge<Long>)
+                        () ->
+                                watermarkSeenMs == Long.MIN_VALUE
+                                        ? 0L
+                                        : System.currentTimeMillis() - watermarkSeenMs);
+        alertsRaised = metrics.counter("alertsRaised");
+        statusChanges = metrics.counter("statusChanges");
     }
 
     @Override
@@ -73,11 +97,29 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
             restoredWatermarkMs = smallest == Long.MAX_VALUE ? Long.MIN_VALUE : smallest;
         }
         watermarkSeenMs = restoredWatermarkMs;
+        trackedAtSnapshot =
+                context.getOperatorStateStore()
+                        .getListState(new ListStateDescriptor<>("devices-tracked", Types.LONG));
+        silentAtSnapshot =
+                context.getOperatorStateStore()
+                        .getListState(new ListStateDescriptor<>("devices-silent", Types.LONG));
+        devicesTracked = sum(trackedAtSnapshot.get());
+        devicesSilent = sum(silentAtSnapshot.get());
+    }
+
+    private static long sum(Iterable<Long> values) throws Exception {
+        long total = 0;
+        for (Long value : values) {
+            total += value;
+        }
+        return total;
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         watermarkAtSnapshot.update(List.of(watermarkSeenMs));
+        trackedAtSnapshot.update(List.of(devicesTracked));
+        silentAtSnapshot.update(List.of(devicesSilent));
     }
 
     /** The watermark, or the one of the snapshot while none has arrived since a restore. */
@@ -95,6 +137,7 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
         DeviceState state = device.value();
         if (state == null) {
             state = schedule.firstEvent(timeMs, watermarkMs);
+            devicesTracked++;
             device.update(state);
             ctx.timerService().registerEventTimeTimer(state.nextCheckMs);
             return;
@@ -122,6 +165,7 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     private void store(DeviceState state, int outcome, Context ctx) throws Exception {
         switch (outcome) {
             case SilenceSchedule.FORGET:
+                devicesTracked--;
                 device.clear();
                 break;
             case SilenceSchedule.NEW_CHECK:
@@ -137,7 +181,7 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     }
 
     /** Turns the schedule's reports into records of the current device. */
-    private static final class Reporter implements SilenceSchedule.Reports {
+    private final class Reporter implements SilenceSchedule.Reports {
         private String deviceId;
         private Context ctx;
         private Collector<Alert> out;
@@ -151,11 +195,14 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
 
         @Override
         public void alert(long checkMs, long latestEventMs) {
+            alertsRaised.inc();
             out.collect(new Alert(deviceId, latestEventMs, checkMs));
         }
 
         @Override
         public void status(String status, long sinceMs, long atMs) {
+            statusChanges.inc();
+            devicesSilent += SilenceSchedule.SILENT.equals(status) ? 1 : -1;
             ctx.output(STATUS, new StatusChange(deviceId, status, sinceMs, atMs));
         }
     }

@@ -17,6 +17,7 @@ import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.kafka.shaded.org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.kafka.shaded.org.apache.kafka.common.PartitionInfo;
 import org.apache.flink.kafka.shaded.org.apache.kafka.common.TopicPartition;
 import org.apache.flink.kafka.shaded.org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -110,7 +111,7 @@ public final class InputClock {
         private transient KafkaConsumer<byte[], byte[]> consumer;
         private transient Map<TopicPartition, Long> ends;
         private transient long endsMovedAtMs;
-        private transient String status;
+        private transient volatile String status;
 
         EndOffsets(Map<String, String> consumer, String topic, String monitorName, long idleTimeoutMs) {
             this.consumerConfig = new HashMap<>(consumer);
@@ -128,6 +129,10 @@ public final class InputClock {
             consumer = new KafkaConsumer<>(properties);
             status = FLOWING;
             endsMovedAtMs = System.currentTimeMillis();
+            readerContext.metricGroup().gauge("inputIdle", (Gauge<Integer>) () -> IDLE.equals(status) ? 1 : 0);
+            readerContext
+                    .metricGroup()
+                    .gauge("inputUnavailable", (Gauge<Integer>) () -> UNAVAILABLE.equals(status) ? 1 : 0);
         }
 
         @Override

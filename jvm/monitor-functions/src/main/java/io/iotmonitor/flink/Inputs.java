@@ -1,5 +1,7 @@
 package io.iotmonitor.flink;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -37,10 +39,31 @@ public final class Inputs {
         private static final long serialVersionUID = 1L;
         private static final Logger LOG = LoggerFactory.getLogger(Inputs.class);
         private transient Counter deadLetters;
+        private transient Map<String, Counter> byReason;
 
         @Override
         public void open(OpenContext context) {
             deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+            byReason = new HashMap<>();
+        }
+
+        /** The kind of a reason, for a metric label: its words, without numbers and details. */
+        static String kindOf(String reason) {
+            int colon = reason.indexOf(':');
+            String words = colon < 0 ? reason : reason.substring(0, colon);
+            return words.replaceAll("-?[0-9][0-9.e+E-]*", "N");
+        }
+
+        private void count(String reason) {
+            deadLetters.inc();
+            byReason.computeIfAbsent(
+                            kindOf(reason),
+                            kind ->
+                                    getRuntimeContext()
+                                            .getMetricGroup()
+                                            .addGroup("reason", kind)
+                                            .counter("deadLetters"))
+                    .inc();
         }
 
         @Override
@@ -53,7 +76,7 @@ public final class Inputs {
             if (event.endOfInput) {
                 return;
             }
-            deadLetters.inc();
+            count(event.reason);
             long count = deadLetters.getCount();
             // Every bad record reaches the dead letters; the log samples them.
             if (count <= 20 || count % 1000 == 0) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link DeviceMonitor} with its real keyed state and timer service, through Flink's
- * operator test harness: SPEC sections 3 and 9 as hand-written scenarios, with the
- * defaults of the SPEC (checks every 30 s, 60 s timeout). The Python property tests
+ * operator test harness: the rules of docs/design.md as hand-written scenarios, with the
+ * product's defaults (checks every 30 s, 60 s timeout). The Python property tests
  * compare the same operator with {@code monitor/tests/reference_model.py} on random
  * inputs; these pin down the cases by name, and add what the model cannot see: timers,
  * freed state and a restore from a snapshot.
