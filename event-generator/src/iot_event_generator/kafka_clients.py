@@ -314,7 +314,11 @@ def _tls(values: Mapping[str, str]) -> dict[str, str]:
 
 
 class KafkaConnectionError(RuntimeError):
-    """Kafka could not be reached or refused the client; the message is one line."""
+    """Kafka could not be reached or `refused` the client; the message is one line."""
+
+    def __init__(self, message: str, refused: bool) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 # What retrying does not cure: a refused login, a failed TLS handshake.
@@ -348,11 +352,12 @@ def cluster_metadata(
             failure = exc.args[0]
         client.poll(0)  # serves error_cb, where refusals are told
         if errors.refusal is not None:
-            raise KafkaConnectionError(describe_refusal(errors.refusal, bootstrap))
+            raise KafkaConnectionError(describe_refusal(errors.refusal, bootstrap), refused=True)
         if time.monotonic() >= deadline:
             reason = " ".join(failure.str().split()) if isinstance(failure, KafkaError) else failure
             raise KafkaConnectionError(
-                f"cannot reach Kafka at {bootstrap} within {timeout_s:g} s ({reason})"
+                f"cannot reach Kafka at {bootstrap} within {timeout_s:g} s ({reason})",
+                refused=False,
             )
 
 

@@ -8,12 +8,20 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from iot_event_generator.kafka_clients import (
+    ClientErrors,
+    KafkaConnectionError,
+    KafkaSettingsError,
+    cluster_metadata,
+    librdkafka_config,
+)
 from iot_event_generator.sinks import Delivery, SinkError
 from iot_event_generator.wire import Record
 
 # Batching and compression for throughput; a few tens of milliseconds of lingering is
 # far below anything the monitor measures. Any of these can be overridden with
-# --kafka.property.
+# --kafka.property, whose TLS and SASL settings are the Java clients' (as the monitor's
+# are), translated by kafka_clients.py; its other settings are librdkafka's.
 PRODUCER_DEFAULTS: dict[str, Any] = {
     "client.id": "iot-event-generator",
     "linger.ms": 20,
@@ -51,15 +59,20 @@ class KafkaSink:
         quiet_logger = logging.getLogger("iot_event_generator.librdkafka")
         quiet_logger.addHandler(logging.NullHandler())
         quiet_logger.propagate = False
+        try:
+            client_config = librdkafka_config(properties, tuning=True)
+        except KafkaSettingsError as exc:
+            raise SinkError(f"--kafka.property: {exc}") from None
+        self._errors = ClientErrors(then=self._on_error)
         config = {
             **PRODUCER_DEFAULTS,
-            **properties,
+            **client_config,
             "bootstrap.servers": bootstrap_servers,
             # Only failures are reported, so the hot path pays nothing per success;
             # after flush() every record not reported failed was acknowledged.
             "delivery.report.only.error": True,
             "on_delivery": self._on_delivery,
-            "error_cb": self._on_error,
+            "error_cb": self._errors,
             "logger": quiet_logger,
         }
         try:
@@ -70,12 +83,11 @@ class KafkaSink:
 
     def _check_topic(self, bootstrap_servers: str, timeout: float) -> None:
         try:
-            metadata = self._producer.list_topics(self._topic, timeout=timeout)
-        except KafkaException as exc:
-            raise SinkError(
-                f"cannot reach Kafka at {bootstrap_servers} within {timeout:g} s "
-                f"({' '.join(exc.args[0].str().split())})"
-            ) from None
+            metadata = cluster_metadata(
+                self._producer, bootstrap_servers, self._errors, timeout, self._topic
+            )
+        except KafkaConnectionError as exc:
+            raise SinkError(str(exc)) from None
         topic = metadata.topics.get(self._topic)
         if topic is None or topic.error is not None:
             raise SinkError(f"topic '{self._topic}' does not exist at {bootstrap_servers}")

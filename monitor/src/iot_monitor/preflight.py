@@ -6,9 +6,18 @@ say so only in their own logs; an operator starting the job wants one clear line
 
 from __future__ import annotations
 
+from typing import Any
+
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
+from iot_monitor.kafka_clients import (
+    ClientErrors,
+    KafkaConnectionError,
+    KafkaSettingsError,
+    cluster_metadata,
+    librdkafka_config,
+)
 from iot_monitor.settings import MonitorSettings
 
 
@@ -17,21 +26,29 @@ class PreflightError(RuntimeError):
 
 
 def check_kafka(settings: MonitorSettings, timeout_s: float = 15) -> None:
-    config: dict[str, str | int | float | bool] = {
+    # The job's --kafka.property items are the Java clients'; this client takes
+    # librdkafka's translation of them (kafka_clients.py).
+    try:
+        client_config = librdkafka_config(settings.kafka_properties)
+    except KafkaSettingsError as exc:
+        raise PreflightError(f"--kafka.property: {exc}") from None
+    errors = ClientErrors()
+    config: dict[str, Any] = {
         "bootstrap.servers": settings.kafka_bootstrap_servers,
         # the one-line error below says it all; no librdkafka connection log
         "log_level": 0,
-        **settings.kafka_properties,
+        "error_cb": errors,
+        **client_config,
     }
     try:
         admin = AdminClient(config)
-        topics = admin.list_topics(timeout=timeout_s).topics
+        metadata = cluster_metadata(admin, settings.kafka_bootstrap_servers, errors, timeout_s)
     except KafkaException as exc:
-        raise PreflightError(
-            f"cannot reach Kafka at {settings.kafka_bootstrap_servers} within "
-            f"{timeout_s:.0f} s ({exc.args[0].str() if exc.args else exc}); "
-            "check --kafka.bootstrap.servers and --kafka.property"
-        ) from None
+        raise PreflightError(f"invalid Kafka client settings: {exc.args[0].str()}") from None
+    except KafkaConnectionError as exc:
+        hint = "" if exc.refused else "; check --kafka.bootstrap.servers and --kafka.property"
+        raise PreflightError(f"{exc}{hint}") from None
+    topics = metadata.topics
     wanted = {
         "--events.topic": settings.events_topic,
         "--alerts.topic": settings.alerts_topic,

@@ -13,12 +13,22 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NoReturn
 
+import typer
 from confluent_kafka import Consumer, Message
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from iot_monitor.kafka_clients import (
+    ClientErrors,
+    KafkaConnectionError,
+    KafkaSettingsError,
+    cluster_metadata,
+    describe_refusal,
+    librdkafka_config,
+)
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.timeunit import TimeUnit
 
@@ -98,16 +108,28 @@ def clock(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%H:%M:%S")
 
 
-def _consumer(settings: MonitorSettings, from_beginning: bool) -> Consumer:
+CONNECT_TIMEOUT_S = 15
+
+
+def _consumer(settings: MonitorSettings, from_beginning: bool, errors: ClientErrors) -> Consumer:
+    """A consumer of the alerts, dead letters and status changes, once Kafka answered it."""
     config = {
         "bootstrap.servers": settings.kafka_bootstrap_servers,
         "group.id": f"iot-monitor-watch-{uuid.uuid4().hex[:8]}",
         "auto.offset.reset": "earliest" if from_beginning else "latest",
         "isolation.level": "read_committed",
         "enable.auto.commit": False,
-        **settings.kafka_properties,
+        # the one-line error of `watch` says it all; no librdkafka connection log
+        "log_level": 0,
+        "error_cb": errors,
+        **librdkafka_config(settings.kafka_properties),
     }
     consumer = Consumer(config)
+    try:
+        cluster_metadata(consumer, settings.kafka_bootstrap_servers, errors, CONNECT_TIMEOUT_S)
+    except KafkaConnectionError:
+        consumer.close()
+        raise
     consumer.subscribe(
         [
             topic
@@ -133,11 +155,19 @@ def _take(board: AlertBoard, message: Message, settings: MonitorSettings) -> str
 def watch(settings: MonitorSettings, from_beginning: bool, seconds: float | None) -> AlertBoard:
     board = AlertBoard(settings.time_unit)
     console = Console()
-    consumer = _consumer(settings, from_beginning)
+    errors = ClientErrors()
+    try:
+        consumer = _consumer(settings, from_beginning, errors)
+    except (KafkaSettingsError, KafkaConnectionError) as exc:
+        flag = "--kafka.property: " if isinstance(exc, KafkaSettingsError) else ""
+        _fail(f"{flag}{exc}")
     stop_at = None if seconds is None else time.monotonic() + seconds
     try:
         with Live(board.table(), console=console, auto_refresh=False) as live:
             while stop_at is None or time.monotonic() < stop_at:
+                if errors.refusal is not None:  # a password changed or revoked meanwhile
+                    live.stop()
+                    _fail(describe_refusal(errors.refusal, settings.kafka_bootstrap_servers))
                 message = consumer.poll(0.5)
                 if message is not None and not message.error():
                     line = _take(board, message, settings)
@@ -149,3 +179,8 @@ def watch(settings: MonitorSettings, from_beginning: bool, seconds: float | None
     finally:
         consumer.close()
     return board
+
+
+def _fail(line: str) -> NoReturn:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {line}", markup=False)
+    raise typer.Exit(code=1)
