@@ -106,8 +106,9 @@ make_tls() {
   (
     umask 077
     cd "$tls"
-    openssl rand -hex 16 > keystore-password
-    openssl rand -hex 16 > truststore-password
+    # No newline at the end: Kafka's DirectoryConfigProvider takes a file as it is.
+    printf '%s' "$(openssl rand -hex 16)" > keystore-password
+    printf '%s' "$(openssl rand -hex 16)" > truststore-password
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=iot-monitor local Kafka CA" \
       -keyout ca.key -out ca.crt 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr 2>/dev/null
@@ -136,8 +137,8 @@ make_sasl_files() {
   mkdir -p "$sasl"
   (
     umask 077
-    [[ -f "$sasl/password" ]] || openssl rand -hex 16 > "$sasl/password"
-    echo "$secure_user" > "$sasl/username"
+    [[ -f "$sasl/password" ]] || printf '%s' "$(openssl rand -hex 16)" > "$sasl/password"
+    printf '%s' "$secure_user" > "$sasl/username"
     printf '%s required username="%s" password="%s";\n' \
       org.apache.flink.kafka.shaded.org.apache.kafka.common.security.scram.ScramLoginModule \
       "$secure_user" "$(cat "$sasl/password")" > "$sasl/sasl.jaas.config"

@@ -14,6 +14,8 @@ import pytest
 from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from testsupport.kafka_security import SecureKafka
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_TOPICS = {"events-test": 3, "alerts-test": 1, "events-dlq-test": 1, "device-status-test": 1}
 # A freshly started broker has taken up to a few seconds to lead a new topic's
@@ -43,6 +45,37 @@ def kafka_bootstrap() -> str:
         return given
     subprocess.run([str(ROOT / "scripts" / "local-kafka.sh"), "start"], check=True)
     return "localhost:" + os.environ.get("KAFKA_PORT", "9092")
+
+
+# The secure broker of the tests: its own, beside the plain one (which may be running
+# for others without the listener); started once and left running, as that one is.
+SECURE_TEST_PORTS = {"KAFKA_PORT": "29092", "KAFKA_CONTROLLER_PORT": "29093"}
+SECURE_TEST_PORTS["KAFKA_SECURE_PORT"] = "29095"
+
+
+@pytest.fixture(scope="session")
+def secure_kafka() -> SecureKafka:
+    """A SASL_SSL listener (SCRAM-SHA-512 over TLS) and its client files: the broker
+    named by KAFKA_SECURE_BOOTSTRAP_SERVERS (with KAFKA_SECURE_HOME, laid out as
+    scripts/local-kafka.sh --secure writes it, and KAFKA_BOOTSTRAP_SERVERS, a plain
+    listener of the same cluster), else a local one in .local/kafka-secure."""
+    given = os.environ.get("KAFKA_SECURE_BOOTSTRAP_SERVERS")
+    if given:
+        return SecureKafka(
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"], given, Path(os.environ["KAFKA_SECURE_HOME"])
+        )
+    home = ROOT / ".local" / "kafka-secure"
+    env = {**os.environ, **SECURE_TEST_PORTS, "KAFKA_HOME_DIR": str(home)}
+    script = ROOT / "scripts" / "local-kafka.sh"
+    done = subprocess.run(
+        [str(script), "start", "--secure"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{script} start --secure failed:\n{done.stdout}{done.stderr}"
+    return SecureKafka(
+        f"localhost:{SECURE_TEST_PORTS['KAFKA_PORT']}",
+        f"localhost:{SECURE_TEST_PORTS['KAFKA_SECURE_PORT']}",
+        home,
+    )
 
 
 @pytest.fixture(scope="session")

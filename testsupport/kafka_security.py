@@ -5,6 +5,7 @@ monitor, `watch` and the generator with them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 # The Kafka SQL connector relocates the Kafka client under this package.
@@ -37,3 +38,24 @@ def as_flags(properties: dict[str, str]) -> list[str]:
         for key in sorted(properties)
         for item in ("--kafka.property", f"{key}={properties[key]}")
     ]
+
+
+@dataclass(frozen=True)
+class SecureKafka:
+    """A broker with a SASL_SSL listener and what a client needs to use it, laid out
+    as scripts/local-kafka.sh --secure writes it (and the charts mount it)."""
+
+    plain_bootstrap: str  # the same broker without TLS or SASL, for the tests' own reading
+    bootstrap: str  # the SASL_SSL listener
+    home: Path  # holds sasl/sasl.jaas.config, tls/truststore.p12, tls/truststore-password
+
+    @property
+    def sasl_dir(self) -> Path:
+        return self.home / "sasl"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.home / "tls"
+
+    def chart_properties(self) -> dict[str, str]:
+        return chart_kafka_properties("SCRAM-SHA-512", self.sasl_dir, self.tls_dir)
