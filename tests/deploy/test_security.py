@@ -1,12 +1,16 @@
 """qa and prod hold no password anywhere, every pod meets the restricted Pod Security
-Standard, nothing is exposed beyond the cluster, and NetworkPolicies guard every
-component."""
+Standard, nothing is exposed beyond the cluster, NetworkPolicies guard every
+component, the monitor gets the Kafka settings its Python clients are tested with, and
+the broker's logs stay out of its pod's /tmp."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from tests.deploy.support import CHARTS, ENVS, literal_secrets, load_values, pod_specs
+from testsupport.kafka_security import chart_kafka_properties
 
 pytestmark = pytest.mark.deploy
 
@@ -149,3 +153,51 @@ def test_kafka_clients_use_sasl_ssl_in_qa_and_prod(render, env):
     env_vars = {e["name"]: e for e in vector["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env_vars["KAFKA_SECURITY_PROTOCOL"]["value"] == "sasl_ssl"
     assert "secretKeyRef" in env_vars["KAFKA_SASL_PASSWORD"]["valueFrom"]
+
+
+def job_kafka_properties(flink: dict) -> dict[str, str]:
+    args = flink["spec"]["job"]["args"]
+    items = [args[i + 1] for i, arg in enumerate(args) if arg == "--kafka.property"]
+    return dict(item.split("=", 1) for item in items)
+
+
+@pytest.mark.parametrize("env", ["qa", "prod"])
+def test_the_monitor_gets_the_kafka_settings_its_python_clients_take(render, env):
+    """What the secure-broker tests run the monitor, watch and the generator with
+    (monitor/tests/integration/test_secure_kafka.py) is what qa and prod render, with
+    the chart's mechanism and mount folders."""
+    (flink,) = [d for d in render("flink", env) if d["kind"] == "FlinkDeployment"]
+    values = load_values("flink", env)["kafka"]
+    sasl_dir, tls_dir = "/etc/kafka-client/sasl", "/etc/kafka-client/tls"
+    expected = chart_kafka_properties(values["saslMechanism"], sasl_dir, tls_dir)
+    assert job_kafka_properties(flink) == expected
+    mounts = {
+        m["name"]: m["mountPath"]
+        for m in flink["spec"]["podTemplate"]["spec"]["containers"][0]["volumeMounts"]
+    }
+    assert (mounts["kafka-sasl"], mounts["kafka-tls"]) == (sasl_dir, tls_dir)
+    (kafka_config,) = [d for d in render("kafka", env) if d["kind"] == "ConfigMap"]
+    broker_mechanism = load_values("kafka", env)["sasl"]["mechanism"]
+    assert (
+        f"sasl.enabled.mechanisms={broker_mechanism}" in kafka_config["data"]["server.properties"]
+    )
+    assert values["saslMechanism"] == broker_mechanism
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_kafka_broker_logs_only_to_the_console(render, env):
+    """A log file in the pod's small /tmp (memory) would fill it and fail the next start."""
+    docs = render("kafka", env)
+    (config,) = [d for d in docs if d["kind"] == "ConfigMap"]
+    (broker,) = [d for d in docs if d["kind"] == "StatefulSet"]
+    pod = broker["spec"]["template"]["spec"]
+    env_vars = {e["name"]: e.get("value", "") for e in pod["containers"][0]["env"]}
+    log_config = env_vars["KAFKA_LOG4J_OPTS"].removeprefix("-Dlog4j2.configurationFile=")
+    assert log_config.startswith("/etc/kafka-chart/")
+    appenders = re.findall(
+        r"^appender\.\w+\.type *= *(\w+)", config["data"][log_config.rsplit("/")[-1]], re.M
+    )
+    assert appenders == ["Console"]
+    assert "-loggc" not in env_vars["EXTRA_ARGS"]
+    (tmp,) = [v for v in pod["volumes"] if v["name"] == "tmp"]
+    assert tmp["emptyDir"]["sizeLimit"] == "64Mi"
