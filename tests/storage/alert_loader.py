@@ -88,7 +88,7 @@ class AlertLoader:
         self.program: pyvrl.Transform = compile_remap(env, remap=self.remap)
         self.settings = consumer_settings(config, self.source)
         self.topics: list[str] = config["sources"][self.source]["topics"]
-        self.sinks = {
+        self.sinks: dict[tuple[str, ...], dict[str, Any]] = {
             tuple(sink["inputs"]): sink for sink in config["sinks"].values() if "table" in sink
         }
         self.password = env["PGPASSWORD"]

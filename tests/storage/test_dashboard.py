@@ -58,8 +58,9 @@ ALERT_PANELS = {
 
 
 def panel(title: str) -> dict[str, Any]:
-    [found] = [panel for panel in dashboard()["panels"] if panel["title"] == title]
-    return found
+    found: list[dict[str, Any]] = [p for p in dashboard()["panels"] if p["title"] == title]
+    [only] = found
+    return only
 
 
 def panel_sql(title: str) -> str:

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -115,7 +116,7 @@ def test_a_replay_of_the_topic_stores_nothing_twice(
     assert stored(alert_store) == set(batch)
 
 
-def change_value(fields: dict[str, object], unit: str) -> bytes:
+def change_value(fields: dict[str, Any], unit: str) -> bytes:
     scale = 1000 if unit == "ms" else 1
     scaled = {k: v * scale if k in ("since", "at") else v for k, v in fields.items()}
     return json.dumps(scaled).encode()

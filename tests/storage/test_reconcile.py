@@ -191,7 +191,15 @@ def test_rows_a_rejected_batch_lost_come_back(
     missing = stored(alert_store)
 
     since_ms = int((CHECK - timedelta(hours=2)).timestamp() * 1000)
-    args = (kafka_bootstrap, {}, alert_store.writer_url, alerts_topic, status_topic, since_ms)
+    no_properties: dict[str, str] = {}
+    args = (
+        kafka_bootstrap,
+        no_properties,
+        alert_store.writer_url,
+        alerts_topic,
+        status_topic,
+        since_ms,
+    )
     report = reconcile(*args, TimeUnit.SECONDS)
     again = reconcile(*args, TimeUnit.SECONDS)
 
