@@ -1,6 +1,8 @@
 """Create missing Kafka topics: `create_topics.py --bootstrap HOST:PORT NAME:PARTITIONS ...`.
 
 Used by scripts/local-kafka.sh and the tests; an existing topic is left as it is.
+`--kafka.property KEY=VALUE` (repeatable) takes the monitor's Kafka settings, in the
+Java clients' words (TLS, SASL; see docs/deployment.md), for a secured cluster.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import sys
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
+from iot_monitor.kafka_clients import KafkaSettingsError, librdkafka_config
+from iot_monitor.settings import kafka_properties
 
 
 def parse_topic(spec: str) -> NewTopic:
@@ -17,8 +21,8 @@ def parse_topic(spec: str) -> NewTopic:
     return NewTopic(name, num_partitions=int(partitions or 1), replication_factor=1)
 
 
-def create_topics(bootstrap: str, specs: list[str]) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+def create_topics(bootstrap: str, specs: list[str], properties: dict[str, str]) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap, **librdkafka_config(properties)})
     futures = admin.create_topics([parse_topic(spec) for spec in specs], operation_timeout=30)
     for name, future in futures.items():
         try:
@@ -32,9 +36,15 @@ def create_topics(bootstrap: str, specs: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bootstrap", required=True)
+    parser.add_argument(
+        "--kafka.property", dest="properties", action="append", default=[], metavar="KEY=VALUE"
+    )
     parser.add_argument("topics", nargs="+", metavar="NAME:PARTITIONS")
     args = parser.parse_args(argv)
-    create_topics(args.bootstrap, args.topics)
+    try:
+        create_topics(args.bootstrap, args.topics, kafka_properties(args.properties))
+    except (KafkaSettingsError, ValueError) as exc:
+        parser.error(f"--kafka.property: {exc}")
     return 0
 
 
