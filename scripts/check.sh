@@ -12,5 +12,7 @@ sources=(monitor/src)
 echo "== java tests"
 # Built outside the source tree (.local/ is ignored), as scripts/fetch-jars.sh builds.
 mvn -q -B -f jvm/monitor-functions/pom.xml test -DbuildDirectory="$PWD/.local/build/monitor-functions"
+echo "== TimescaleDB for the storage tests (built once, cached)"
+scripts/build-timescaledb.sh
 echo "== tests"
 exec .venv/bin/pytest "$@"

@@ -137,6 +137,67 @@ def watch(
     typer.echo(f"{board.alerts} alerts for {len(board.devices)} devices: {sorted(board.devices)}")
 
 
+store_app = typer.Typer(help="The alert store (TimescaleDB or PostgreSQL).", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("reconcile")
+@takes_settings(
+    "kafka_bootstrap_servers", "kafka_properties", "alerts_topic", "status_topic", "time_unit"
+)
+def reconcile(
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since",
+            envvar="MONITOR_RECONCILE_SINCE",
+            help="How far back to read the topics, e.g. 2h (a duration).",
+        ),
+    ] = "2h",
+    database_url: Annotated[
+        str,
+        typer.Option(
+            "--database-url",
+            envvar="DATABASE_URL",
+            help="The store as the writer role, postgresql://user@host/db (the password "
+            "from PGPASSWORD).",
+        ),
+    ] = "postgresql://alerts_writer@localhost:5432/monitoring",
+    *,
+    settings: MonitorSettings,
+) -> None:
+    """Store the alerts and status changes of the last while that the store lacks (what
+    an ingestion pipeline dropped); duplicates are skipped, so it can run at any time."""
+    import time
+
+    from iot_monitor.durations import parse_duration_ms
+    from iot_monitor.kafka_clients import KafkaSettingsError, librdkafka_config
+    from iot_monitor.store.reconcile import reconcile as reconcile_store
+
+    try:
+        since_ms = int(time.time() * 1000) - parse_duration_ms(since)
+        client = librdkafka_config(settings.kafka_properties)
+    except (ValueError, KafkaSettingsError) as exc:
+        typer.echo(f"error: {'--since: ' if 'duration' in str(exc) else ''}{exc}", err=True)
+        raise typer.Exit(code=2) from None
+    report = reconcile_store(
+        settings.kafka_bootstrap_servers,
+        client,
+        database_url,
+        settings.alerts_topic,
+        settings.status_topic,
+        since_ms,
+        settings.time_unit,
+    )
+    typer.echo(
+        f"read {report.read} records; stored {report.inserted_total} the store lacked "
+        f"({', '.join(f'{view}: {n}' for view, n in sorted(report.inserted.items())) or 'none'}); "
+        f"{len(report.unmappable)} unmappable, {len(report.refused)} refused"
+    )
+    if report.refused:
+        raise typer.Exit(code=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # Outside standalone mode click returns the code of a typer.Exit instead of raising.

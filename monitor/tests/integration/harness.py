@@ -44,8 +44,15 @@ class _Watched:
     with the reason, when the monitor exits or its Flink job fails, rather than waiting
     out its timeout."""
 
-    def __init__(self, process: subprocess.Popen[bytes], log: Path, flink_logs: Path) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        log: Path,
+        flink_logs: Path,
+        tolerate_restarts: bool = False,
+    ) -> None:
         self.process = process
+        self.tolerate_restarts = tolerate_restarts
         self.log = log
         self.flink_logs = flink_logs
         self.read_to: dict[Path, int] = {}
@@ -57,6 +64,8 @@ class _Watched:
             raise AssertionError(
                 f"the monitor exited with code {code}; the end of {self.log}:\n" + "\n".join(tail)
             )
+        if self.tolerate_restarts:
+            return
         for path in sorted(self.flink_logs.glob("*.log")):
             with path.open("rb") as log:
                 log.seek(self.read_to.get(path, 0))
@@ -116,9 +125,12 @@ def alerts_of(messages: list[Message]) -> list[tuple[int, str, int]]:
 
 
 @contextmanager
-def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running_monitor(
+    args: Sequence[str], log_path: Path, tolerate_restarts: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
     """`iot-monitor run ARGS`, logging to `log_path`; Flink's own log goes to the folder
-    beside it named like it, with `-flink` added."""
+    beside it named like it, with `-flink` added. With `tolerate_restarts`, a task that
+    fails and restarts (as when the broker goes away) does not fail the test."""
     command = [sys.executable, "-m", "iot_monitor", "run", *args]
     flink_logs = log_path.with_name(log_path.stem + "-flink")
     flink_logs.mkdir(parents=True, exist_ok=True)
@@ -131,7 +143,7 @@ def running_monitor(args: Sequence[str], log_path: Path) -> Iterator[subprocess.
             # its own process group, so that a crash takes the JVM down with it
             start_new_session=True,
         )
-    watched = _Watched(process, log_path, flink_logs)
+    watched = _Watched(process, log_path, flink_logs, tolerate_restarts)
     _WATCHED.append(watched)
     try:
         yield process
