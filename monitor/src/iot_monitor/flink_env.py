@@ -11,6 +11,7 @@ from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
 from iot_monitor.checkpoints import newest_checkpoint, resolve_restore_path
+from iot_monitor.metrics import reporter_options
 from iot_monitor.preflight import PreflightError
 from iot_monitor.settings import MonitorSettings
 
@@ -98,7 +99,8 @@ def cluster_options(jobmanager: str) -> dict[str, str]:
 
 
 def streaming_environment(settings: MonitorSettings) -> StreamExecutionEnvironment:
-    options = job_options(settings)
+    # The reporter of a job run in this process; a cluster's is its own configuration's.
+    options = {**job_options(settings), **reporter_options(settings.metrics_port)}
     if settings.jobmanager:
         options.update(cluster_options(settings.jobmanager))
     config = _configuration(options)

@@ -191,6 +191,15 @@ class MonitorSettings(BaseModel):
         help="Events further ahead of the wall clock than this are rejected.",
         duration=True,
     )
+    # Flink's default port widened to a range: a local run beside a local session
+    # cluster, whose every process has a reporter of its own, takes the next free one.
+    metrics_port: str = setting(
+        "9249-9259",
+        flag="--metrics.port",
+        help="Port, or range FROM-TO of which the first free one, where a job run in this "
+        "process serves its metrics for Prometheus (/metrics); empty turns it off. A "
+        "cluster's processes serve theirs as its Flink configuration says.",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -227,6 +236,17 @@ class MonitorSettings(BaseModel):
         host, _, port = (value or "").rpartition(":")
         if value is not None and not (host and port.isdigit() and 0 < int(port) < 65536):
             raise ValueError("must be HOST:PORT of the JobManager's REST API, e.g. localhost:8081")
+        return value
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _port_or_range(cls, value: str) -> str:
+        low, _, high = value.partition("-")
+        ports = [low, high or low]
+        if value and not (
+            all(p.isdigit() and 0 < int(p) < 65536 for p in ports) and int(low) <= int(ports[1])
+        ):
+            raise ValueError("must be a port or a range FROM-TO, e.g. 9249 or 9249-9259")
         return value
 
     @field_validator("transaction_timeout_ms")

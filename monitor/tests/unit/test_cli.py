@@ -55,6 +55,7 @@ FROM_ENV: dict[str, tuple[str, Any]] = {
     "--idle-timeout": ("1m", 60_000),
     "--device-expiry": ("2h", 7_200_000),
     "--max-future-skew": ("0", 0),
+    "--metrics.port": ("9300", "9300"),
 }
 
 

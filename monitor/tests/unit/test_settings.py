@@ -37,6 +37,8 @@ def test_a_bad_duration_is_refused() -> None:
         (["run", "--starting-offsets", "yesterday"], "--starting-offsets"),
         (["run", "--kafka.property", "novalue"], "--kafka.property"),
         (["run", "--delivery-guarantee", "maybe"], "--delivery-guarantee"),
+        (["run", "--metrics.port", "9259-9249"], "--metrics.port: must be a port or a range"),
+        (["run", "--metrics.port", "http"], "--metrics.port"),
         (["replay", "/no/such/file.jsonl"], "does not exist"),
     ],
 )
