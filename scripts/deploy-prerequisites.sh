@@ -6,7 +6,8 @@
 #   scripts/deploy-prerequisites.sh [--dry-run]
 set -euo pipefail
 cert_manager_version="${CERT_MANAGER_VERSION:-v1.19.1}"
-flink_operator_version="${FLINK_OPERATOR_VERSION:-1.14.0}"
+# 1.15 supports Flink 2.2; the mirror keeps only current releases, the archive all.
+flink_operator_version="${FLINK_OPERATOR_VERSION:-1.15.0}"
 operator_namespace="${FLINK_OPERATOR_NAMESPACE:-flink-operator}"
 # shellcheck source=scripts/deploy-lib.sh
 source "$(dirname "$0")/deploy-lib.sh"
@@ -24,8 +25,14 @@ if (( ! dry_run )); then
 fi
 
 run helm repo add jetstack https://charts.jetstack.io --force-update
-run helm repo add flink-operator-repo \
-  "https://downloads.apache.org/flink/flink-kubernetes-operator-$flink_operator_version/" --force-update
+operator_repo="flink/flink-kubernetes-operator-$flink_operator_version/"
+if ! run helm repo add flink-operator-repo "https://downloads.apache.org/$operator_repo" \
+  --force-update; then
+  echo "not on the mirror any more: taking flink-kubernetes-operator $flink_operator_version" \
+    "from the archive" >&2
+  run helm repo add flink-operator-repo "https://archive.apache.org/dist/$operator_repo" \
+    --force-update
+fi
 run helm upgrade --install cert-manager jetstack/cert-manager \
   --namespace cert-manager --create-namespace --version "$cert_manager_version" \
   --set crds.enabled=true --wait --timeout 10m

@@ -32,7 +32,8 @@ if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
   exit 0
 fi
 prefix="${IMAGE_PREFIX:-}"
-docker build -f monitor/Dockerfile -t "${prefix}iot-monitor:${IMAGE_TAG:-$(version_of monitor)}" .
+# amd64 only: apache-flink has no arm64 wheel, and the image has no compiler for its sdist.
+docker build --platform linux/amd64 -f monitor/Dockerfile -t "${prefix}iot-monitor:${IMAGE_TAG:-$(version_of monitor)}" .
 if [[ -f event-generator/pyproject.toml ]]; then
   docker build -f event-generator/Dockerfile \
     -t "${prefix}iot-event-generator:${IMAGE_TAG:-$(version_of event-generator)}" .
