@@ -15,18 +15,22 @@ FACTORY_CLASS = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
 
 # The operators' metrics (jvm/monitor-functions) as Prometheus names them: scope
 # taskmanager.job.task.operator (labels job_name, task_name, operator_name,
-# subtask_index, ...), one series per subtask. Dead letters by reason carry a label
-# `reason` beside the total.
-OPERATOR_METRIC = "flink_taskmanager_job_task_operator_{}"
-DEVICE_MONITOR_METRICS = (
-    "devicesTracked",
-    "devicesSilent",
-    "eventTimeLagMs",
-    "alertsRaised",
-    "statusChanges",
-)
-SPLIT_METRICS = ("deadLetters",)
-INPUT_CLOCK_METRICS = ("inputIdle", "inputUnavailable")
+# subtask_index, ...), one series per subtask; label values have every character but
+# letters, digits, ':' and '_' made '_' (job_name="iot_monitor"). Counters are exported
+# as gauges that grow, which rate() takes.
+OPERATOR_SCOPE = "flink_taskmanager_job_task_operator"
+# Each operator's own metrics (jvm/monitor-functions), by the operator's name.
+OPERATOR_METRICS = {
+    "device monitor": (
+        "devicesTracked",
+        "devicesSilent",
+        "eventTimeLagMs",
+        "alertsRaised",
+        "statusChanges",
+    ),
+    "split good events from bad": ("deadLetters",),
+    "input clock": ("inputIdle", "inputUnavailable"),
+}
 
 
 def reporter_options(port: str) -> dict[str, str]:
@@ -38,6 +42,11 @@ def reporter_options(port: str) -> dict[str, str]:
     return {f"{prefix}.factory.class": FACTORY_CLASS, f"{prefix}.port": port}
 
 
-def prometheus_name(metric: str) -> str:
-    """The Prometheus name of one of the operators' metrics, e.g. `devicesTracked`."""
-    return OPERATOR_METRIC.format(metric)
+def prometheus_name(metric: str, *groups: str) -> str:
+    """The Prometheus name of one of the operators' metrics, e.g. `devicesTracked`; a
+    key-value group's key joins the name and its value becomes a label."""
+    return "_".join((OPERATOR_SCOPE, *groups, metric))
+
+
+# the dead letters of one kind of reason, labelled reason="not_JSON" and so on
+DEAD_LETTERS_BY_REASON = prometheus_name("deadLetters", "reason")
