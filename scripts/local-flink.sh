@@ -39,9 +39,12 @@ except Exception:
 PY
 }
 
+# A killed process whose parent has not reaped it yet (a zombie) is not running.
 running_pid() {
-  local pidfile="$home/$1.pid"
-  [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
+  local pidfile="$home/$1.pid" state
+  [[ -f "$pidfile" ]] || return 1
+  state="$(ps -o stat= -p "$(cat "$pidfile")" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z* ]] && cat "$pidfile"
 }
 
 pyflink_home() {
@@ -104,12 +107,15 @@ CONF
 start_process() {
   local name="$1" script="$2" service="$3" flink_home="$4"
   shift 4
+  local log="$home/log/flink-$name-$service-0-$(hostname).log"
   mkdir -p "$home/run/$name"
+  # Aside, so that what the new process logs is all the log holds (see wait_for_registration).
+  if [[ -f "$log" ]]; then mv -f "$log" "$log.previous"; fi
   FLINK_CONF_DIR="$home/conf" FLINK_LIB_DIR="$home/lib" FLINK_LOG_DIR="$home/log" \
     FLINK_PID_DIR="$home/run/$name" FLINK_IDENT_STRING="$name" STD_REDIRECT_TO_FILE=true \
     nohup "$flink_home/bin/$script" start-foreground "$@" >"$home/$name.out" 2>&1 &
   echo $! > "$home/$name.pid"
-  ln -sfn "log/flink-$name-$service-0-$(hostname).log" "$home/$name.log"
+  ln -sfn "${log#"$home/"}" "$home/$name.log"
   echo "started $name (pid $!, log $home/$name.log)"
 }
 
@@ -127,17 +133,24 @@ wait_for_rest() {
   return 1
 }
 
-wait_for_taskmanagers() {
-  local overview
-  for _ in $(seq 1 240); do
-    overview="$(rest /overview || true)"
-    if [[ "$overview" =~ \"taskmanagers\":\ ([0-9]+) ]] && (( BASH_REMATCH[1] >= taskmanagers )); then
-      return 0
-    fi
-    sleep 0.5
+# Until each TaskManager started now has registered with the ResourceManager. (The
+# REST API's count would not do: it still holds a killed one until its heartbeats time out.)
+wait_for_registration() {
+  local name
+  for name in "$@"; do
+    for _ in $(seq 1 240); do
+      if grep -q "Successful registration at resource manager" "$home/$name.log" 2>/dev/null; then
+        continue 2
+      fi
+      if ! running_pid "$name" >/dev/null; then
+        echo "$name stopped; see $home/$name.log and $home/$name.out" >&2
+        return 1
+      fi
+      sleep 0.5
+    done
+    echo "$name did not register with the JobManager within 120 s; see $home/$name.log" >&2
+    return 1
   done
-  echo "fewer than $taskmanagers TaskManagers registered within 120 s; see $home/taskmanager-*.log" >&2
-  return 1
 }
 
 start() {
@@ -159,15 +172,17 @@ start() {
     start_process jobmanager jobmanager.sh standalonesession "$flink_home"
   fi
   wait_for_rest
+  local started=()
   for n in $(seq 1 "$taskmanagers"); do
     if ! running_pid "taskmanager-$n" >/dev/null; then
+      started+=("taskmanager-$n")
       # A stable resource id: a TaskManager that comes back replaces its dead self at
       # once, instead of the JobManager waiting out the dead one's heartbeats.
       start_process "taskmanager-$n" taskmanager.sh taskexecutor "$flink_home" \
         -D "taskmanager.resource-id=taskmanager-$n"
     fi
   done
-  wait_for_taskmanagers
+  wait_for_registration "${started[@]}"
   echo "Flink is up: UI and REST on http://localhost:$rest_port, $taskmanagers TaskManagers"
 }
 
@@ -179,7 +194,7 @@ stop() {
     if pid=$(running_pid "$name"); then
       echo "stopping $name (pid $pid)"
       kill "$pid"
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      for _ in $(seq 1 60); do running_pid "$name" >/dev/null || break; sleep 0.5; done
       kill -9 "$pid" 2>/dev/null || true
       stopped=1
     fi
