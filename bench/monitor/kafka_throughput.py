@@ -94,12 +94,15 @@ def java_consume_rate(topic: str, total: int) -> float:
 
 
 def measure_monitor(
-    topic: str, total: int, delivery: str, parallelism: int, timeout_s: float
+    topic: str, total: int, delivery: str, parallelism: int, timeout_s: float, status: bool
 ) -> MonitorRun:
     run = kafka_tools.run_id()
     alerts = f"bench-mon-{run}-alerts"
-    kafka_tools.create_topics([alerts, f"{alerts}-dlq"], [1, 1])
-    flags, checkpoints = kafka_tools.monitor_flags(run, topic, alerts, delivery, parallelism)
+    outputs = [alerts, f"{alerts}-dlq", f"{alerts}-status"]
+    kafka_tools.create_topics(outputs, [1, 1, 1])
+    flags, checkpoints = kafka_tools.monitor_flags(
+        run, topic, alerts, delivery, parallelism, outputs[2] if status else ""
+    )
     group = f"bench-{run}"
     process = kafka_tools.start_monitor(flags, f"kafka-throughput-{delivery}-{run}")
     started = time.perf_counter()
@@ -116,7 +119,7 @@ def measure_monitor(
     finally:
         offsets.close()
         kafka_tools.stop_monitor(process)
-        kafka_tools.delete_topics([alerts, f"{alerts}-dlq"])
+        kafka_tools.delete_topics(outputs)
         shutil.rmtree(checkpoints, ignore_errors=True)
     done = samples[-1][1] >= total
     # The last checkpoint interval may have ended with the monitor idle, caught up:
@@ -135,6 +138,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--devices", type=int, default=10_000)
     parser.add_argument("--parallelism", type=int, default=1)
     parser.add_argument("--modes", default="exactly-once,at-least-once")
+    parser.add_argument(
+        "--no-status",
+        action="store_true",
+        help="run the monitor without its status changes (--status.topic ''), to see their cost",
+    )
     parser.add_argument(
         "--timeout", type=float, default=360.0, help="give up on a mode after this many seconds"
     )
@@ -157,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         for mode in args.modes.split(","):
             load = wait_for_quiet_machine()
-            result = measure_monitor(topic, total, mode, args.parallelism, args.timeout)
+            result = measure_monitor(
+                topic, total, mode, args.parallelism, args.timeout, not args.no_status
+            )
             rows.append(_row(f"monitor, {mode}", load, total, result, ceiling))
             console.print(f"{mode}: committed offsets (s, events): {result.samples}")
     print_table(

@@ -132,14 +132,21 @@ def stop_monitor(process: subprocess.Popen[bytes]) -> None:
 
 
 def monitor_flags(
-    run: str, events_topic: str, alerts_topic: str, delivery: str, parallelism: int
+    run: str,
+    events_topic: str,
+    alerts_topic: str,
+    delivery: str,
+    parallelism: int,
+    status_topic: str = "",
 ) -> tuple[list[str], Path]:
+    """The monitor's flags for a run; an empty `status_topic` turns the status changes off."""
     checkpoints = cache_dir() / "checkpoints" / run
     flags = [
         "--kafka.bootstrap.servers", bootstrap(),
         "--events.topic", events_topic,
         "--alerts.topic", alerts_topic,
         "--dlq.topic", f"{alerts_topic}-dlq",
+        "--status.topic", status_topic,
         "--group-id", f"bench-{run}",
         "--transactional-id-prefix", f"bench-{run}",
         "--checkpoint.dir", checkpoints.as_uri(),
