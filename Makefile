@@ -30,7 +30,7 @@ lint: setup ## ruff lint and format check
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 typecheck: setup ## mypy (strict) over the programs
-	@$(VENV)/bin/mypy monitor/src $(wildcard event-generator/src)
+	@$(VENV)/bin/mypy kafka-clients/src monitor/src $(wildcard event-generator/src)
 
 demo: setup ## Local Kafka + the monitor + a simulated fleet, with alerts shown live
 	@scripts/demo.sh

@@ -6,7 +6,7 @@ echo "== lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== types"
-sources=(monitor/src)
+sources=(kafka-clients/src monitor/src)
 [[ -d event-generator/src ]] && sources+=(event-generator/src)
 .venv/bin/mypy "${sources[@]}"
 echo "== java tests"

@@ -12,7 +12,7 @@ import sys
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
-from iot_monitor.kafka_clients import KafkaSettingsError, librdkafka_config
+from iot_kafka_clients.config import KafkaSettingsError, librdkafka_config
 from iot_monitor.settings import kafka_properties
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the Python distributions (wheels) of the monitor and the event generator into
-# dist/ and, where a Docker engine answers, their images.
+# Build the Python distributions (wheels) of the Kafka clients' package, the monitor and
+# the event generator into dist/ and, where a Docker engine answers, their images.
 #   scripts/package.sh [--no-images]
 # IMAGE_PREFIX (e.g. registry.example.com/iot/) and IMAGE_TAG (default: the version in
 # the project's pyproject.toml) name the images.
@@ -11,7 +11,7 @@ python="${PYTHON:-$root/.venv/bin/python}"
 build_images=1
 [[ "${1:-}" == "--no-images" ]] && build_images=0
 
-projects=(monitor)
+projects=(kafka-clients monitor)
 [[ -f event-generator/pyproject.toml ]] && projects+=(event-generator)
 
 mkdir -p dist

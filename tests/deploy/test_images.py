@@ -48,6 +48,19 @@ def test_images_run_as_a_non_root_user(dockerfile):
     assert users[-1] not in ("root", "0")
 
 
+@pytest.mark.parametrize(
+    ("dockerfile", "project"),
+    [(MONITOR, "monitor"), (GENERATOR, "event-generator")],
+    ids=["monitor", "generator"],
+)
+def test_images_install_the_shared_kafka_clients(dockerfile, project):
+    # no package index has iot-kafka-clients: pip must be given its folder with the program
+    assert "COPY kafka-clients/ /src/kafka-clients/\n" in dockerfile
+    assert f"/src/kafka-clients /src/{project}" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert not {"kafka-clients", "kafka-clients/", "kafka-clients/src"} & set(ignored)
+
+
 def test_generator_image_runs_the_cli():
     assert "FROM python:3.11-slim" in GENERATOR
     assert 'ENTRYPOINT ["iot-event-generator"]' in GENERATOR

@@ -7,21 +7,21 @@ import logging
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
-
-from iot_event_generator.kafka_clients import (
+from iot_kafka_clients.config import (
     ClientErrors,
     KafkaConnectionError,
     KafkaSettingsError,
     cluster_metadata,
     librdkafka_config,
 )
+
 from iot_event_generator.sinks import Delivery, SinkError
 from iot_event_generator.wire import Record
 
 # Batching and compression for throughput; a few tens of milliseconds of lingering is
 # far below anything the monitor measures. Any of these can be overridden with
 # --kafka.property, whose TLS and SASL settings are the Java clients' (as the monitor's
-# are), translated by kafka_clients.py; its other settings are librdkafka's.
+# are), translated by iot_kafka_clients.config; its other settings are librdkafka's.
 PRODUCER_DEFAULTS: dict[str, Any] = {
     "client.id": "iot-event-generator",
     "linger.ms": 20,

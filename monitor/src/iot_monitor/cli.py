@@ -170,8 +170,9 @@ def reconcile(
     an ingestion pipeline dropped); duplicates are skipped, so it can run at any time."""
     import time
 
+    from iot_kafka_clients.config import KafkaSettingsError, librdkafka_config
+
     from iot_monitor.durations import parse_duration_ms
-    from iot_monitor.kafka_clients import KafkaSettingsError, librdkafka_config
     from iot_monitor.store.reconcile import reconcile as reconcile_store
 
     try:

@@ -10,14 +10,14 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
-
-from iot_monitor.kafka_clients import (
+from iot_kafka_clients.config import (
     ClientErrors,
     KafkaConnectionError,
     KafkaSettingsError,
     cluster_metadata,
     librdkafka_config,
 )
+
 from iot_monitor.settings import MonitorSettings
 
 
@@ -27,7 +27,7 @@ class PreflightError(RuntimeError):
 
 def check_kafka(settings: MonitorSettings, timeout_s: float = 15) -> None:
     # The job's --kafka.property items are the Java clients'; this client takes
-    # librdkafka's translation of them (kafka_clients.py).
+    # librdkafka's translation of them (iot_kafka_clients.config).
     try:
         client_config = librdkafka_config(settings.kafka_properties)
     except KafkaSettingsError as exc:

@@ -17,11 +17,7 @@ from typing import NoReturn
 
 import typer
 from confluent_kafka import Consumer, Message
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
-
-from iot_monitor.kafka_clients import (
+from iot_kafka_clients.config import (
     ClientErrors,
     KafkaConnectionError,
     KafkaSettingsError,
@@ -29,6 +25,10 @@ from iot_monitor.kafka_clients import (
     describe_refusal,
     librdkafka_config,
 )
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
 from iot_monitor.settings import MonitorSettings
 from iot_monitor.timeunit import TimeUnit
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from cryptography.x509.oid import NameOID
-from iot_monitor.kafka_clients import librdkafka_config
+from iot_kafka_clients.config import librdkafka_config
 
 from monitor.tests.integration.harness import (
     alerts_of,

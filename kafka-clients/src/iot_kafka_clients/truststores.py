@@ -2,8 +2,6 @@
 librdkafka (`ssl.ca.pem`): JKS (read here, its integrity checked with the password as
 keytool does), PKCS#12 (with the `cryptography` package: Java encrypts the
 certificates of a PKCS#12 store with AES) and PEM.
-
-Kept identical in event-generator/src/iot_event_generator/, as kafka_clients.py is.
 """
 
 from __future__ import annotations

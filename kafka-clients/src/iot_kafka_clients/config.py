@@ -18,9 +18,6 @@ makes of the same settings:
 
 Settings that are neither security nor providers are the Java clients' own (consumer
 and producer tuning) and stay out, unless `tuning` passes them through as librdkafka's.
-
-This file is kept identical in event-generator/src/iot_event_generator/ (a test
-compares them): the generator is installed without the monitor.
 """
 
 from __future__ import annotations
@@ -34,8 +31,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 
-# Relative, so that the generator's copy of both files imports its own.
-from .truststores import TruststoreError, truststore_pem
+from iot_kafka_clients.truststores import TruststoreError, truststore_pem
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*?):(?:([^}]*?):)?([^}]*?)\}")  # Kafka's ConfigTransformer's
 PROVIDER_PACKAGE = "org.apache.kafka.common.config.provider."

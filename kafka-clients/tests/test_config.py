@@ -3,7 +3,6 @@ what is translated, what stays with the Java clients, what is refused and how.""
 
 from __future__ import annotations
 
-import filecmp
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs12
 from cryptography.x509.oid import NameOID
-from iot_monitor.kafka_clients import (
+from iot_kafka_clients.config import (
     KafkaSettingsError,
     jaas_login,
     java_properties,
@@ -23,7 +22,6 @@ from iot_monitor.kafka_clients import (
 
 from testsupport.kafka_security import SHADED, chart_kafka_properties
 
-ROOT = Path(__file__).resolve().parents[3]
 SCRAM = SHADED + "org.apache.kafka.common.security.scram.ScramLoginModule"
 
 
@@ -225,12 +223,3 @@ def test_a_broken_jaas_line_is_refused(line: str) -> None:
 def test_java_properties_files() -> None:
     text = "! c\n a=1\nb : 2\nc 3\nd\\ e=4\nf=\\\n   5\\n\n"
     assert java_properties(text) == {"a": "1", "b": "2", "c": "3", "d e": "4", "f": "5\n"}
-
-
-@pytest.mark.parametrize("name", ["kafka_clients.py", "truststores.py"])
-def test_the_generator_holds_the_same_module(name: str) -> None:
-    monitor = ROOT / "monitor" / "src" / "iot_monitor" / name
-    generator = ROOT / "event-generator" / "src" / "iot_event_generator" / name
-    assert filecmp.cmp(monitor, generator, shallow=False), (
-        f"{generator} differs from {monitor}: copy the monitor's over it"
-    )
