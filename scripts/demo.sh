@@ -3,6 +3,9 @@
 # a simulated fleet in which some devices fail, and the alerts shown live.
 # Ctrl-C stops everything and prints which devices the fleet really lost.
 # DEMO_SECONDS=N stops by itself after N seconds of live view.
+# CLUSTER=1 (make demo CLUSTER=1) submits the job to the local Flink cluster instead
+# (scripts/local-flink.sh: a JobManager and two TaskManagers, the Flink UI on
+# http://localhost:${FLINK_REST_PORT:-8081}); Ctrl-C cancels the job, the cluster stays.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,13 +21,24 @@ run_id="demo-$(date +%s)"
 # Shorter than production (checks every 30 s, silent for more than 60 s) so the
 # first alerts show within a minute of a failure.
 demo_timing=(--check-interval 10s --inactivity-timeout 20s --idle-timeout 10s)
-echo "starting the monitor (log: $demo/monitor.log); checks every 10 s, silent > 20 s alerts"
-"$bin/iot-monitor" run "${demo_timing[@]}" \
-  --starting-offsets "$start_ms" --group-id "iot-monitor-$run_id" \
-  --transactional-id-prefix "iot-monitor-$run_id" \
-  --checkpoint.dir "file://$root/$demo/checkpoints" --checkpoint.interval 2s \
-  --parallelism 1 >"$demo/monitor.log" 2>&1 &
-monitor_pid=$!
+monitor_args=("${demo_timing[@]}"
+  --starting-offsets "$start_ms" --group-id "iot-monitor-$run_id"
+  --transactional-id-prefix "iot-monitor-$run_id"
+  --checkpoint.dir "file://$root/$demo/checkpoints" --checkpoint.interval 2s)
+monitor_pid=""
+job_id=""
+rest="localhost:${FLINK_REST_PORT:-8081}"
+if [[ "${CLUSTER:-0}" == 1 ]]; then
+  scripts/local-flink.sh start
+  echo "submitting the monitor to the Flink cluster at $rest; checks every 10 s, silent > 20 s alerts"
+  job_id="$("$bin/iot-monitor" run --jobmanager "$rest" "${monitor_args[@]}" --parallelism 2 \
+    2>"$demo/monitor.log" | tail -n 1)" || { tail -n 5 "$demo/monitor.log" >&2; exit 1; }
+  echo "job $job_id: http://$rest/#/job/running/$job_id/overview"
+else
+  echo "starting the monitor (log: $demo/monitor.log); checks every 10 s, silent > 20 s alerts"
+  "$bin/iot-monitor" run "${monitor_args[@]}" --parallelism 1 >"$demo/monitor.log" 2>&1 &
+  monitor_pid=$!
+fi
 generator_pid=""
 
 cleanup() {
@@ -33,8 +47,16 @@ cleanup() {
     kill -INT "$generator_pid" 2>/dev/null || true
     wait "$generator_pid" 2>/dev/null || true
   fi
-  kill "$monitor_pid" 2>/dev/null || true
-  wait "$monitor_pid" 2>/dev/null || true
+  if [[ -n "$monitor_pid" ]]; then
+    kill "$monitor_pid" 2>/dev/null || true
+    wait "$monitor_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$job_id" ]]; then
+    "$bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(
+        f"http://{sys.argv[1]}/jobs/{sys.argv[2]}?mode=cancel", method="PATCH"), timeout=10)' \
+      "$rest" "$job_id" 2>/dev/null && echo "job $job_id cancelled" || echo "could not cancel job $job_id"
+    echo "Flink keeps running (UI http://$rest): scripts/local-flink.sh stop"
+  fi
   echo
   echo "what the fleet really did (from the generator's summary, $demo/generator.log):"
   tail -n 25 "$demo/generator.log" 2>/dev/null || true
@@ -44,7 +66,7 @@ trap cleanup EXIT INT TERM
 
 printf 'waiting for the job to run'
 for _ in $(seq 1 180); do
-  if ! kill -0 "$monitor_pid" 2>/dev/null; then
+  if [[ -n "$monitor_pid" ]] && ! kill -0 "$monitor_pid" 2>/dev/null; then
     echo; echo "the monitor stopped; the end of its log:" >&2
     tail -n 30 "$demo/monitor.log" >&2
     exit 1

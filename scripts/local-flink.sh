@@ -61,7 +61,7 @@ write_lib() {
   done
   # Links, rebuilt at each start: a new build of the operators is picked up by the
   # processes started after it.
-  rm -rf "$home/lib"
+  rm -rf "${home:?}/lib"
   mkdir -p "$home/lib"
   ln -s "$flink_home"/lib/*.jar "$flink_home"/opt/flink-python-*.jar "$home/lib/"
   ln -s "$jars"/flink/flink-sql-connector-kafka-*.jar "$jars"/functions/iot-monitor-functions-*.jar \
@@ -107,7 +107,8 @@ CONF
 start_process() {
   local name="$1" script="$2" service="$3" flink_home="$4"
   shift 4
-  local log="$home/log/flink-$name-$service-0-$(hostname).log"
+  local log
+  log="$home/log/flink-$name-$service-0-$(hostname).log"
   mkdir -p "$home/run/$name"
   # Aside, so that what the new process logs is all the log holds (see wait_for_registration).
   if [[ -f "$log" ]]; then mv -f "$log" "$log.previous"; fi

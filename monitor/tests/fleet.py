@@ -1,0 +1,95 @@
+"""A live fleet for the fault tests (crashes of the monitor, of a TaskManager, of the
+whole cluster), and what the reference model says its acknowledged events imply."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from confluent_kafka import Producer
+
+from monitor.tests.integration.harness import event
+from monitor.tests.reference_model import expected_alerts
+
+S = 1000
+BAD_EVERY = 97  # one bad record in so many
+
+
+class Fleet(threading.Thread):
+    """Devices reporting every second, each falling silent for a while on a fixed
+    schedule (some long enough to be reported, some not), from one producer, so each
+    partition's events are in time order. Keeps what the broker acknowledged.
+
+    `gone` more devices report for their first few seconds only, then never again: they
+    are reported at every check, a steady stream of alerts to time a recovery by."""
+
+    def __init__(self, bootstrap: str, topic: str, devices: int, seed: int, gone: int = 0) -> None:
+        super().__init__(daemon=True)
+        self.topic = topic
+        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+        rng = random.Random(seed)
+        self.devices = [f"device-{n:02}" for n in range(devices)]
+        # seconds from the start: (silent from, for how long)
+        self.silences = {
+            device: (rng.randrange(5, 80), rng.choice([0, 8, 14, 23, 41]))
+            for device in self.devices
+        }
+        for n in range(gone):
+            self.devices.append(f"gone-{n:02}")
+            self.silences[self.devices[-1]] = (3 + n, 10**9)
+        self.acknowledged: list[tuple[str, int]] = []
+        self.bad_sent = 0
+        self.stopping = threading.Event()
+        self.started_s = int(time.time())
+
+    def _send(self, device: str, time_s: int) -> None:
+        def delivered(error: object, _message: object) -> None:
+            if error is None:
+                self.acknowledged.append((device, time_s))
+
+        key, value = event(device, time_s)
+        self.producer.produce(self.topic, key=key, value=value, on_delivery=delivered)
+
+    def run(self) -> None:
+        sent = 0
+        while not self.stopping.is_set():
+            now = int(time.time())
+            for device in self.devices:
+                start, length = self.silences[device]
+                if start <= now - self.started_s < start + length:
+                    continue
+                self._send(device, now)
+                sent += 1
+                if sent % BAD_EVERY == 0:
+                    self.producer.produce(self.topic, value=b"not json " + str(sent).encode())
+                    self.bad_sent += 1
+            self.producer.poll(0)
+            self.stopping.wait(max(0.0, now + 1 - time.time()))
+        assert self.producer.flush(30) == 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(60)
+
+
+def expected_committed(
+    fleet: Fleet, interval_s: int, timeout_s: int, out_of_orderness_s: int
+) -> tuple[int, list[tuple[int, str, int]]]:
+    """The last check the fleet's acknowledged events decide (seconds) and the alerts up
+    to it, as (check ms, device, latest event time s), sorted: what must be committed."""
+    # The watermark the events reach decides every check up to here.
+    newest_s = max(t for _, t in fleet.acknowledged)
+    last_check_s = (newest_s - out_of_orderness_s) // interval_s * interval_s
+    events = sorted(((d, t * S) for d, t in fleet.acknowledged), key=lambda e: e[1])
+    expected = [
+        (check, device, latest // S)
+        for check, device, latest in expected_alerts(
+            events,
+            interval=interval_s * S,
+            timeout=timeout_s * S,
+            out_of_orderness=out_of_orderness_s * S,
+            last_check=last_check_s * S,
+        )
+    ]
+    return last_check_s, expected
