@@ -17,6 +17,7 @@
 #
 #   FLINK_REST_PORT (8081)  FLINK_RPC_PORT (6123)  FLINK_TASKMANAGERS (2)
 #   FLINK_CLUSTER_DIR       FLINK_TM_MEMORY (1536m)  FLINK_JM_MEMORY (1024m)
+#   FLINK_METRICS_PORTS (9249-9259: each process takes the first free one for /metrics)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 home="${FLINK_CLUSTER_DIR:-$root/.local/flink}"
@@ -98,6 +99,10 @@ restart-strategy.type: exponential-delay
 python.executable: $python
 python.client.executable: $python
 env.java.opts.all: $java_opts
+# Each process serves its metrics for Prometheus on the first free port of the range
+# (compose and the chart: 9249 in each container); the reporter is a plugin of the package.
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: ${FLINK_METRICS_PORTS:-9249-9259}
 CONF
   cp "$flink_home/conf/log4j-console.properties" "$home/conf/"
 }

@@ -44,6 +44,7 @@ class LocalCluster:
             "FLINK_REST_PORT": str(self.rest_port),
             "FLINK_RPC_PORT": str(free_port()),
             "FLINK_TASKMANAGERS": str(taskmanagers),
+            "FLINK_METRICS_PORTS": "19249-19349",
         }
 
     @property
