@@ -182,8 +182,7 @@ start() {
   for n in $(seq 1 "$taskmanagers"); do
     if ! running_pid "taskmanager-$n" >/dev/null; then
       started+=("taskmanager-$n")
-      # A stable resource id: a TaskManager that comes back replaces its dead self at
-      # once, instead of the JobManager waiting out the dead one's heartbeats.
+      # A stable resource id: the UI and the logs name it taskmanager-N across restarts.
       start_process "taskmanager-$n" taskmanager.sh taskexecutor "$flink_home" \
         -D "taskmanager.resource-id=taskmanager-$n"
     fi

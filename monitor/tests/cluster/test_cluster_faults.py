@@ -90,7 +90,7 @@ def assert_committed_as_the_model_says(
 def test_taskmanagers_killed_under_load_change_nothing_that_is_committed(
     flink_cluster: LocalCluster, kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
-    rng = random.Random(7)
+    rng = random.Random(3)  # kills taskmanager-1, then 2, then 1
     report: list[str] = []
     recorder = AlertRecorder(kafka_bootstrap, topics["alerts"])
     recorder.start()
