@@ -95,6 +95,11 @@ def test_services_wait_for_healthy_dependencies():
     assert all("healthcheck" in SERVICES[name] for name in long_running)
 
 
+def test_long_running_services_come_back_by_themselves():
+    for name in ("kafka", "jobmanager", "taskmanager", "timescaledb", "vector", "grafana"):
+        assert SERVICES[name].get("restart") == "unless-stopped", name
+
+
 def test_ports_published_for_the_workstation():
     published = {p.rsplit(":", 1)[-1] for s in SERVICES.values() for p in s.get("ports", [])}
     assert {"8081", "3000", "9094"} <= published
