@@ -3,14 +3,15 @@ whole cluster), and what the reference model says its acknowledged events imply.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 
-from confluent_kafka import Producer
+from confluent_kafka import Message, Producer
 
 from monitor.tests.integration.harness import event
-from monitor.tests.reference_model import expected_alerts
+from monitor.tests.reference_model import Rules, expected_alerts, replay_items, run
 
 S = 1000
 BAD_EVERY = 97  # one bad record in so many
@@ -93,3 +94,29 @@ def expected_committed(
         )
     ]
     return last_check_s, expected
+
+
+def expected_changes(
+    fleet: Fleet, interval_s: int, timeout_s: int, out_of_orderness_s: int
+) -> list[tuple[str, str, int, int]]:
+    """The status changes the fleet's acknowledged events imply up to the last check
+    they decide, as (device, status, since s, at s), sorted."""
+    last_check_s, _ = expected_committed(fleet, interval_s, timeout_s, out_of_orderness_s)
+    events = sorted(((d, t * S) for d, t in fleet.acknowledged), key=lambda e: e[1])
+    items = replay_items(events, out_of_orderness_s * S, last_check_s * S)
+    model = run(items, Rules(interval_s * S, timeout_s * S))
+    return sorted(
+        (device, status, since // S, at // S)
+        for device, status, since, at in model.changes
+        if at <= last_check_s * S
+    )
+
+
+def changes_of(messages: list[Message]) -> list[tuple[str, str, int, int]]:
+    """(device, status, since, at) of the devices' status changes among `messages`."""
+    bodies = [json.loads(message.value()) for message in messages]
+    return [
+        (body["device-id"], body["status"], body["since"], body["at"])
+        for body in bodies
+        if "device-id" in body
+    ]

@@ -48,6 +48,8 @@ def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings)
     outputs.deadLetters(events.rejected, target, settings.dlq_topic)
     if settings.status_topic:
         outputs.statusChanges(monitored.status_changes, target, settings.status_topic, ms_per_unit)
+        health = clock_class.healthChanges(clock)
+        outputs.inputHealth(health, target, settings.status_topic, ms_per_unit)
 
 
 def run_job(settings: MonitorSettings) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.tests.fleet import Fleet, S, changes_of, expected_changes, expected_committed
 from monitor.tests.integration.harness import (
     alerts_of,
     monitor_args,
@@ -27,18 +28,11 @@ from monitor.tests.integration.harness import (
     running_monitor,
     wait_for_checkpoint,
 )
-from monitor.tests.integration.test_crashes import (
-    INTERVAL_S,
-    OUT_OF_ORDERNESS_S,
-    TIMEOUT_S,
-    Fleet,
-    S,
-)
-from monitor.tests.reference_model import expected_alerts
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[3]
 OUTAGE_S = 90
+INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S = 5, 10, 5
 TOPICS = {"events": "events", "alerts": "alerts", "dlq": "events-dlq", "status": "device-status"}
 
 
@@ -104,19 +98,9 @@ def test_a_broker_outage_raises_no_false_alert_and_loses_nothing(
         finally:
             fleet.stopping.set()
             fleet.join(120)
-        newest_s = max(t for _, t in fleet.acknowledged)
-        last_check_s = (newest_s - OUT_OF_ORDERNESS_S) // INTERVAL_S * INTERVAL_S
-        events = sorted(((d, t * S) for d, t in fleet.acknowledged), key=lambda e: e[1])
-        expected = [
-            (check, device, latest // S)
-            for check, device, latest in expected_alerts(
-                events,
-                interval=INTERVAL_S * S,
-                timeout=TIMEOUT_S * S,
-                out_of_orderness=OUT_OF_ORDERNESS_S * S,
-                last_check=last_check_s * S,
-            )
-        ]
+        last_check_s, expected = expected_committed(
+            fleet, INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S
+        )
 
         def decided(got: list) -> bool:  # type: ignore[type-arg]
             return {a for a in alerts_of(got) if a[0] <= last_check_s * S} >= set(expected)
@@ -136,6 +120,8 @@ def test_a_broker_outage_raises_no_false_alert_and_loses_nothing(
     alerts = [a for a in alerts_of(messages) if a[0] <= last_check_s * S]
     assert sorted(alerts) == expected  # no false alert during the outage, none repeated
     assert len(expected) > 5, "the fleet's own silences should raise alerts"
+    changes = expected_changes(fleet, INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S)
+    assert sorted(c for c in changes_of(status) if c[3] <= last_check_s) == changes
     # Time waited, and the monitor said why. (Its input-unavailable record is written in
     # a transaction that can only commit once the broker is back; when the job restarts
     # meanwhile, the record goes with the aborted transaction, so the log is the witness.)

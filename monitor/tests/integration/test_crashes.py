@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.tests.fleet import Fleet, S, expected_committed
+from monitor.tests.fleet import Fleet, S, changes_of, expected_changes, expected_committed
 from monitor.tests.integration.harness import (
     alerts_of,
     monitor_args,
@@ -68,6 +68,7 @@ def test_kills_under_live_load_change_nothing_that_is_committed(
             # anything repeated or beyond the expected set would show up by now
             time.sleep(5)
             messages = read_until(kafka_bootstrap, kafka_test_topics["alerts"], lambda _: False, 5)
+            status = read_until(kafka_bootstrap, kafka_test_topics["status"], lambda _: False, 5)
             dead = read_until(
                 kafka_bootstrap,
                 kafka_test_topics["dlq"],
@@ -79,6 +80,10 @@ def test_kills_under_live_load_change_nothing_that_is_committed(
     alerts = [a for a in alerts_of(messages) if a[0] <= last_check_s * S]
     assert len(expected) > 20, "the fleet's silences should raise alerts"
     assert sorted(alerts) == expected  # none lost, none repeated, none forgiven or false
+    changes = expected_changes(fleet, INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S)
+    assert {status for _, status, _, _ in changes} >= {"silent", "back"}
+    # the status changes are in the alerts' transactions: as exact
+    assert sorted(c for c in changes_of(status) if c[3] <= last_check_s) == changes
     sources = {
         (dict(m.headers())["dlq.source.partition"], dict(m.headers())["dlq.source.offset"])
         for m in dead

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Message
 
 from monitor.tests.hostile_events import hostile_events
 from monitor.tests.integration.harness import (
@@ -18,6 +20,7 @@ from monitor.tests.integration.harness import (
     read_until,
     running_monitor,
     stop,
+    wait_for_checkpoint,
 )
 from monitor.tests.reference_model import expected_alerts
 
@@ -138,7 +141,7 @@ def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
     args = monitor_args(kafka_test_topics, kafka_bootstrap, tmp_path / "chk", **LIVE_TIMING)
     devices = [f"device-{n}" for n in range(5)]
     with running_monitor(args, tmp_path / "monitor.log"):
-        time.sleep(15)  # let the job start before the fleet reports
+        wait_for_checkpoint(tmp_path / "chk")  # the job runs before the fleet reports
         for _ in range(3):
             now = int(time.time())
             produce(kafka_bootstrap, kafka_test_topics["events"], [event(d, now) for d in devices])
@@ -154,9 +157,30 @@ def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
             lambda got: {m.key() for m in got} >= {d.encode() for d in devices},
             timeout_s=max(deadline, 1),
         )
+        # The monitor says the input is idle (the checks run on the wall clock), and
+        # that it resumed when a device reports again.
+        idle = read_until(kafka_bootstrap, kafka_test_topics["status"], input_said("idle"), 30)
+        produce(kafka_bootstrap, kafka_test_topics["events"], [event("device-0", int(time.time()))])
+        resumed = read_until(
+            kafka_bootstrap, kafka_test_topics["status"], input_said("resumed"), 30
+        )
     alerted = {device for _, device, _ in alerts_of(messages)}
     assert alerted == set(devices)
     assert all(latest >= last - 2 for _, _, latest in alerts_of(messages))
+    assert input_said("idle")(idle)
+    assert input_said("resumed")(resumed)
+    silent = {json.loads(m.value())["device-id"] for m in idle if b'"silent"' in m.value()}
+    assert silent == set(devices)
+
+
+def input_said(word: str) -> Callable[[list[Message]], bool]:
+    """Whether the monitor's own status records among the messages say input-`word`."""
+
+    def said(messages: list[Message]) -> bool:
+        bodies = [json.loads(message.value()) for message in messages]
+        return any(body.get("status") == f"input-{word}" and "monitor" in body for body in bodies)
+
+    return said
 
 
 def test_an_idle_partition_does_not_hold_back_the_others(
@@ -165,7 +189,7 @@ def test_an_idle_partition_does_not_hold_back_the_others(
     args = monitor_args(kafka_test_topics, kafka_bootstrap, tmp_path / "chk", **LIVE_TIMING)
     topic = kafka_test_topics["events"]
     with running_monitor(args, tmp_path / "monitor.log"):
-        time.sleep(15)
+        wait_for_checkpoint(tmp_path / "chk")
         produce(kafka_bootstrap, topic, [event("lonely", int(time.time()))], partition=2)
         started = time.time()
         alerted: set[str] = set()
@@ -195,10 +219,10 @@ def test_a_restart_from_a_checkpoint_with_a_backlog_raises_no_false_alerts(
     args = monitor_args(kafka_test_topics, kafka_bootstrap, checkpoints, idle_timeout="10m")
     produce(kafka_bootstrap, kafka_test_topics["events"], [event(d, t) for d, t in phase_one])
     with running_monitor(args, tmp_path / "first.log") as first:
-        deadline = time.monotonic() + 90
-        while newest_checkpoint(checkpoints) is None and time.monotonic() < deadline:
-            time.sleep(1)
-        time.sleep(5)  # a checkpoint taken after the first events were read
+        # A checkpoint taken after the first events were read: two after the job ran.
+        first_checkpoint = wait_for_checkpoint(checkpoints)
+        second = wait_for_checkpoint(checkpoints, newer_than=first_checkpoint)
+        wait_for_checkpoint(checkpoints, newer_than=second)
         stop(first, hard=True)  # a crash, not a clean stop
     assert newest_checkpoint(checkpoints) is not None
 
