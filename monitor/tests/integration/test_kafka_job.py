@@ -159,7 +159,12 @@ def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
         )
         # The monitor says the input is idle (the checks run on the wall clock), and
         # that it resumed when a device reports again.
-        idle = read_until(kafka_bootstrap, kafka_test_topics["status"], input_said("idle"), 30)
+        idle = read_until(
+            kafka_bootstrap,
+            kafka_test_topics["status"],
+            lambda got: input_said("idle")(got) and len(silent_devices(got)) == len(devices),
+            30,
+        )
         produce(kafka_bootstrap, kafka_test_topics["events"], [event("device-0", int(time.time()))])
         resumed = read_until(
             kafka_bootstrap, kafka_test_topics["status"], input_said("resumed"), 30
@@ -169,8 +174,11 @@ def test_when_all_input_stops_the_wall_clock_raises_the_alerts(
     assert all(latest >= last - 2 for _, _, latest in alerts_of(messages))
     assert input_said("idle")(idle)
     assert input_said("resumed")(resumed)
-    silent = {json.loads(m.value())["device-id"] for m in idle if b'"silent"' in m.value()}
-    assert silent == set(devices)
+    assert silent_devices(idle) == set(devices)
+
+
+def silent_devices(messages: list[Message]) -> set[str]:
+    return {json.loads(m.value())["device-id"] for m in messages if b'"silent"' in m.value()}
 
 
 def input_said(word: str) -> Callable[[list[Message]], bool]:
