@@ -6,7 +6,14 @@ monitor, `watch` and the generator with them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+from cryptography.x509.oid import NameOID
 
 # The Kafka SQL connector relocates the Kafka client under this package.
 SHADED = "org.apache.flink.kafka.shaded."
@@ -59,3 +66,26 @@ class SecureKafka:
 
     def chart_properties(self) -> dict[str, str]:
         return chart_kafka_properties("SCRAM-SHA-512", self.sasl_dir, self.tls_dir)
+
+
+def self_signed_truststore(folder: Path, common_name: str, password: bytes) -> x509.Certificate:
+    """A CA of its own (a day's validity) in `folder`/truststore.p12, under `password`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "truststore.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            None, None, None, [certificate], BestAvailableEncryption(password)
+        )
+    )
+    return certificate

@@ -3,15 +3,10 @@ what is translated, what stays with the Java clients, what is refused and how.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.serialization import Encoding
 from iot_kafka_clients.config import (
     KafkaSettingsError,
     jaas_login,
@@ -20,7 +15,7 @@ from iot_kafka_clients.config import (
     resolve_placeholders,
 )
 
-from testsupport.kafka_security import SHADED, chart_kafka_properties
+from testsupport.kafka_security import SHADED, chart_kafka_properties, self_signed_truststore
 
 SCRAM = SHADED + "org.apache.kafka.common.security.scram.ScramLoginModule"
 
@@ -30,26 +25,9 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A self-signed CA in PEM and in a PKCS#12 truststore (password `changeit`).
     JKS stores, and PKCS#12 ones written by Java's keytool, are read in
     monitor/tests/integration/test_secure_kafka.py (keytool needs a JVM)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
     folder = tmp_path_factory.mktemp("ca")
+    certificate = self_signed_truststore(folder, "test CA", b"changeit")
     (folder / "ca.crt").write_bytes(certificate.public_bytes(Encoding.PEM))
-    (folder / "truststore.p12").write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            None, None, None, [certificate], BestAvailableEncryption(b"changeit")
-        )
-    )
     return {"pem": folder / "ca.crt", "pkcs12": folder / "truststore.p12"}
 
 

@@ -10,16 +10,10 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-from cryptography.x509.oid import NameOID
 from iot_kafka_clients.config import librdkafka_config
 
 from monitor.tests.integration.harness import (
@@ -30,7 +24,7 @@ from monitor.tests.integration.harness import (
     wait_for_checkpoint,
 )
 from testsupport.kafka import TEST_TOPICS, clear_topic, ensure_topics
-from testsupport.kafka_security import SecureKafka, as_flags
+from testsupport.kafka_security import SecureKafka, as_flags, self_signed_truststore
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 TOPICS = {
@@ -118,28 +112,11 @@ def test_monitor_generator_and_watch_work_with_the_charts_settings(
 
 def untrusted_tls(tmp_path: Path, secure_kafka: SecureKafka) -> Path:
     """A truststore with a CA of its own, which signed nothing the broker has."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else's CA")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(7)
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
     tls = tmp_path / "untrusted-tls"
     tls.mkdir()
     password = (secure_kafka.tls_dir / "truststore-password").read_bytes()
     (tls / "truststore-password").write_bytes(password)
-    (tls / "truststore.p12").write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            None, None, None, [certificate], BestAvailableEncryption(password)
-        )
-    )
+    self_signed_truststore(tls, "someone else's CA", password)
     return tls
 
 
