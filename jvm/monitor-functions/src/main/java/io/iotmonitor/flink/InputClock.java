@@ -95,9 +95,12 @@ public final class InputClock {
     }
 
     public static DataStream<Health> healthChanges(DataStream<Health> clock) {
+        // A task of its own, apart from the clock: while the broker is down, a restarted
+        // job's sinks wait for it as they start, and the clock must still tick and say so.
         return clock.filter(health -> health.changed)
                 .setParallelism(1)
-                .name("input health changes");
+                .name("input health changes")
+                .startNewChain();
     }
 
     /** Asks for the topic's end offsets and says what they tell. */
