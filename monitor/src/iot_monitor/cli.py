@@ -86,6 +86,17 @@ def replay(
             dir_okay=False,
         ),
     ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="Per-device settings for the replay: JSON lines "
+            '{"key": DEVICE or "pattern:GLOB", "time": T, "value": {...} or null}, '
+            "T in the input's unit.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     *,
     settings: MonitorSettings,
 ) -> None:
@@ -101,10 +112,12 @@ def replay(
 
     try:
         if status is None:
-            replay_file(events_file, settings)
+            replay_file(events_file, settings, settings_file=settings_file)
         else:
             with status.open("w", encoding="utf-8") as status_out:
-                replay_file(events_file, settings, status_out=status_out)
+                replay_file(
+                    events_file, settings, status_out=status_out, settings_file=settings_file
+                )
     except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None

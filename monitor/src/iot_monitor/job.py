@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
 
 from iot_monitor.flink_env import streaming_environment
 from iot_monitor.kafka_source import consumer_properties, read_events
@@ -24,6 +26,23 @@ def producer_config(settings: MonitorSettings) -> dict[str, str]:
     }
 
 
+def _device_settings(
+    env: StreamExecutionEnvironment, settings: MonitorSettings, rejected: Any
+) -> tuple[Any, Any]:
+    """The settings topic's good records, and `rejected` with its bad ones."""
+    settings_input = java_class("SettingsInput")
+    j_env = env._j_stream_execution_environment
+    if not settings.settings_topic:
+        return settings_input.none(j_env), rejected
+    good = java_class("KafkaSettings").kafka(
+        j_env,
+        {**consumer_properties(settings), "group.id": f"{settings.group_id}-settings"},
+        settings.settings_topic,
+        settings.time_unit.ms_per_unit,
+    )
+    return good, rejected.union(java_class("Inputs").rejected(good))
+
+
 def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings) -> None:
     """Add the whole job to `env`; the caller executes it."""
     events = split_events(read_events(env, settings))
@@ -36,7 +55,13 @@ def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings)
         settings.idle_timeout_ms,
         settings.max_out_of_orderness_ms,
     )
-    monitored = monitor(clock_class.withClock(events.device_ids, clock), settings)
+    device_settings, rejected = _device_settings(env, settings, events.rejected)
+    monitored = monitor(
+        clock_class.withClock(events.device_ids, clock),
+        device_settings,
+        get_gateway().jvm.java.util.ArrayList(),
+        settings,
+    )
     outputs = java_class("KafkaOutputs")
     target = java_class("KafkaTarget")(
         producer_config(settings),
@@ -45,7 +70,7 @@ def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings)
     )
     ms_per_unit = settings.time_unit.ms_per_unit
     outputs.alerts(monitored.alerts, target, settings.alerts_topic, ms_per_unit)
-    outputs.deadLetters(events.rejected, target, settings.dlq_topic)
+    outputs.deadLetters(rejected, target, settings.dlq_topic)
     if settings.status_topic:
         outputs.statusChanges(monitored.status_changes, target, settings.status_topic, ms_per_unit)
         health = clock_class.healthChanges(clock)

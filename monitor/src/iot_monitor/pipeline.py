@@ -6,7 +6,9 @@ device, `DeviceMonitor`, keeps the device's state and raises its alerts and stat
 changes. Python only assembles the graph, one straight line per input:
 
     decoded records -> good events as device ids -> keyed by device -> DeviceMonitor
-                    \\-> the rest (bad records)                     \\-> status changes
+                    \\-> the rest (bad records)                     /    \\-> status changes
+    settings records -> good settings -> to every subtask ----------'
+                     \\-> the rest (bad settings, to the dead letters)
 """
 
 from __future__ import annotations
@@ -47,11 +49,17 @@ class Monitored(NamedTuple):
     status_changes: Any  # Java DataStream<StatusChange>
 
 
-def monitor(device_ids: Any, settings: MonitorSettings) -> Monitored:
-    """The alerts and status changes of the Java stream of device ids `device_ids`."""
+def monitor(
+    device_ids: Any, device_settings: Any, initial_settings: Any, settings: MonitorSettings
+) -> Monitored:
+    """The alerts and status changes of the Java stream of device ids `device_ids`,
+    under the Java stream of `SettingRecord`s `device_settings` and, before it, the Java
+    list `initial_settings` (a replay's)."""
     monitor_class = java_class("DeviceMonitor")
     alerts = monitor_class.monitor(
         device_ids,
+        device_settings,
+        initial_settings,
         settings.check_interval_ms,
         settings.inactivity_timeout_ms,
         settings.device_expiry_ms,

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from pyflink.java_gateway import get_gateway
+
 from iot_monitor.flink_env import bounded_environment
 from iot_monitor.pipeline import event_validation, java_class, monitor, split_events
 from iot_monitor.settings import MonitorSettings
@@ -38,13 +40,24 @@ class Replayed(NamedTuple):
     environment_s: float = 0.0
     job_s: float = 0.0
     net_runtime_s: float = 0.0
+    # "LINE: reason" of the settings file's bad lines, in file order
+    bad_settings: tuple[str, ...] = ()
 
 
-def run_replay(source: Path, settings: MonitorSettings) -> Replayed:
-    """What the job raises on the events file `source`."""
+def run_replay(
+    source: Path, settings: MonitorSettings, settings_file: Path | None = None
+) -> Replayed:
+    """What the job raises on the events file `source`, under the device settings of
+    `settings_file` (SPEC s10: JSON lines of key, time and value)."""
     started = time.perf_counter()
     env = bounded_environment(settings)
     environment_at = time.perf_counter()
+    settings_input = java_class("SettingsInput")
+    initial = get_gateway().jvm.java.util.ArrayList()
+    bad_settings: tuple[str, ...] = ()
+    if settings_file is not None:
+        read = settings_input.readFile(str(settings_file.resolve()), settings.time_unit.ms_per_unit)
+        initial, bad_settings = read.good(), tuple(read.problems())
     validation = event_validation(settings)
     decoded = java_class("ReplayInput").read(
         env._j_stream_execution_environment,
@@ -54,7 +67,8 @@ def run_replay(source: Path, settings: MonitorSettings) -> Replayed:
         settings.max_out_of_orderness_ms,
     )
     events = split_events(decoded)
-    monitored = monitor(events.device_ids, settings)
+    no_topic = settings_input.none(env._j_stream_execution_environment)
+    monitored = monitor(events.device_ids, no_topic, initial, settings)
     output = java_class("ReplayOutput")
     lines = output.lines(
         monitored.alerts, monitored.status_changes, events.rejected, settings.time_unit.ms_per_unit
@@ -65,7 +79,10 @@ def run_replay(source: Path, settings: MonitorSettings) -> Replayed:
         job_s = time.perf_counter() - environment_at
         replayed = _read_collected(collected)
     return replayed._replace(
-        environment_s=environment_at - started, job_s=job_s, net_runtime_s=net_ms / 1000
+        environment_s=environment_at - started,
+        job_s=job_s,
+        net_runtime_s=net_ms / 1000,
+        bad_settings=bad_settings,
     )
 
 
@@ -98,11 +115,14 @@ def replay_file(
     settings: MonitorSettings,
     out: TextIO = sys.stdout,
     status_out: TextIO | None = None,
+    settings_file: Path | None = None,
 ) -> int:
     """Print the alerts of `source` as JSON lines on `out` (and its status changes on
     `status_out`), the bad lines on stderr; returns the number of alerts."""
     log.info("replaying %s", source)
-    replayed = run_replay(source, settings)
+    replayed = run_replay(source, settings, settings_file)
+    for problem in replayed.bad_settings:
+        sys.stderr.write(f"{settings_file}:{problem}\n")
     for number, reason in replayed.bad_lines:
         sys.stderr.write(f"{source}:{number}: {reason}\n")
     out.writelines(body + "\n" for _, _, body in replayed.alerts)

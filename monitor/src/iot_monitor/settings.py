@@ -88,6 +88,12 @@ class MonitorSettings(BaseModel):
         help="Topic the devices' status changes (silent, back, forgotten) are written to, "
         "in the alerts' transactions; empty turns them off.",
     )
+    settings_topic: str = setting(
+        "device-settings",
+        flag="--settings.topic",
+        help="Compacted topic of per-device settings (timeouts, pauses, expected devices), "
+        "keyed by device id or pattern:<glob>; empty turns them off.",
+    )
     group_id: str = setting(
         "iot-monitor",
         flag="--group-id",

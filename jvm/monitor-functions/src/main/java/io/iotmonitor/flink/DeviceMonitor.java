@@ -1,35 +1,56 @@
 package io.iotmonitor.flink;
 
+import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.functions.OpenContext;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
  * The one keyed operator of the job: per device, its whole state (one {@link
- * DeviceState}) and its one event-time timer. Events come in as device ids whose record
- * timestamps are their event times; alerts go out, and status changes to {@link
- * #STATUS}. What to do is {@link SilenceSchedule}'s to say; this class reads and writes
- * the state and sets the timers.
+ * DeviceState}) and its one event-time timer. Events come in on the first input as
+ * device ids whose record timestamps are their event times; the device settings
+ * ({@link SettingRecord}) on the second, broadcast to every subtask. Alerts go out, and
+ * status changes to {@link #STATUS}. What to do is {@link SilenceSchedule}'s to say;
+ * this class reads and writes the state and sets the timers.
+ *
+ * <p>A device's own settings live in its state, on the subtask that owns the device
+ * (the others pass them by); the patterns' settings in broadcast state, the same on
+ * every subtask. A new setting plans the next check of every device it touches anew,
+ * which is why this is an operator and not a function: only an operator can set a timer
+ * for a device other than the one of the record at hand.
  */
-public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
-        implements CheckpointedFunction {
+public class DeviceMonitor extends AbstractStreamOperator<Alert>
+        implements TwoInputStreamOperator<String, SettingRecord, Alert>,
+                Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
     /** The operator's id: a savepoint hands the device state to the next version by it. */
     public static final String UID = "device-monitor";
@@ -37,14 +58,27 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     public static final OutputTag<StatusChange> STATUS =
             new OutputTag<>("status-changes", TypeInformation.of(StatusChange.class));
 
+    private static final String DEVICE_STATE = "device";
+    private static final MapStateDescriptor<String, long[]> PATTERNS =
+            new MapStateDescriptor<>(
+                    "setting-patterns", Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+
     private final SilenceSchedule schedule;
+    /** A replay's settings, in its file's order: in force before the first event is read. */
+    private final List<SettingRecord> initialSettings;
+
     private transient ValueState<DeviceState> device;
+    private transient InternalTimerService<VoidNamespace> timers;
     private transient Reporter reporter;
+    private transient Patterns patterns;
+    private transient BroadcastState<String, long[]> patternState;
+    private transient long prunedAtMs;
     // After a restore the watermark is unknown until the first one arrives; the checks
     // up to the one of the snapshot were made, and must not be made again.
     private transient ListState<Long> watermarkAtSnapshot;
     private transient long restoredWatermarkMs;
     private transient long watermarkSeenMs;
+    private transient boolean restored;
     // The gauges' counts, kept in operator state: their sum over the subtasks survives
     // a restore and a change of parallelism.
     private transient ListState<Long> trackedAtSnapshot;
@@ -54,41 +88,24 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     private transient Counter alertsRaised;
     private transient Counter statusChanges;
 
-    public DeviceMonitor(SilenceSchedule schedule) {
+    public DeviceMonitor(SilenceSchedule schedule, List<SettingRecord> initialSettings) {
         this.schedule = schedule;
+        this.initialSettings = new ArrayList<>(initialSettings);
+    }
+
+    public DeviceMonitor(SilenceSchedule schedule) {
+        this(schedule, List.of());
     }
 
     @Override
-    public void open(OpenContext context) {
-        device =
-                getRuntimeContext()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "device", TypeInformation.of(DeviceState.class)));
-        reporter = new Reporter();
-        MetricGroup metrics = getRuntimeContext().getMetricGroup();
-        metrics.gauge("devicesTracked", (Gauge<Long>) () -> devicesTracked);
-        metrics.gauge("devicesSilent", (Gauge<Long>) () -> devicesSilent);
-        // How far event time is behind the wall clock: the slowest partition's lag.
-        metrics.gauge(
-                "eventTimeLagMs",
-                (Gauge<Long>)
-                        () ->
-                                watermarkSeenMs == Long.MIN_VALUE
-                                        ? 0L
-                                        : System.currentTimeMillis() - watermarkSeenMs);
-        alertsRaised = metrics.counter("alertsRaised");
-        statusChanges = metrics.counter("statusChanges");
-    }
-
-    @Override
-    public void initializeState(FunctionInitializationContext context) throws Exception {
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        restored = context.isRestored();
         watermarkAtSnapshot =
                 context.getOperatorStateStore()
-                        .getUnionListState(
-                                new ListStateDescriptor<>("watermark-at-snapshot", Types.LONG));
+                        .getUnionListState(new ListStateDescriptor<>("watermark-at-snapshot", Types.LONG));
         restoredWatermarkMs = Long.MIN_VALUE;
-        if (context.isRestored()) {
+        if (restored) {
             // Rescaled, a subtask may take devices of any other: the smallest is safe.
             long smallest = Long.MAX_VALUE;
             for (Long watermark : watermarkAtSnapshot.get()) {
@@ -105,6 +122,11 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
                         .getListState(new ListStateDescriptor<>("devices-silent", Types.LONG));
         devicesTracked = sum(trackedAtSnapshot.get());
         devicesSilent = sum(silentAtSnapshot.get());
+        patternState = context.getOperatorStateStore().getBroadcastState(PATTERNS);
+        patterns = new Patterns();
+        for (Map.Entry<String, long[]> pattern : patternState.entries()) {
+            patterns.put(pattern.getKey(), pattern.getValue());
+        }
     }
 
     private static long sum(Iterable<Long> values) throws Exception {
@@ -116,60 +138,223 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     }
 
     @Override
-    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    public void open() throws Exception {
+        super.open();
+        device =
+                getPartitionedState(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        new ValueStateDescriptor<>(DEVICE_STATE, TypeInformation.of(DeviceState.class)));
+        timers = getInternalTimerService("device-checks", VoidNamespaceSerializer.INSTANCE, this);
+        reporter = new Reporter();
+        MetricGroup metrics = getMetricGroup();
+        metrics.gauge("devicesTracked", (Gauge<Long>) () -> devicesTracked);
+        metrics.gauge("devicesSilent", (Gauge<Long>) () -> devicesSilent);
+        // How far event time is behind the wall clock: the slowest partition's lag.
+        metrics.gauge(
+                "eventTimeLagMs",
+                (Gauge<Long>)
+                        () -> watermarkSeenMs == Long.MIN_VALUE ? 0L : System.currentTimeMillis() - watermarkSeenMs);
+        alertsRaised = metrics.counter("alertsRaised");
+        statusChanges = metrics.counter("statusChanges");
+        if (!restored) {
+            for (SettingRecord setting : initialSettings) {
+                apply(setting, Long.MIN_VALUE);
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
         watermarkAtSnapshot.update(List.of(watermarkSeenMs));
         trackedAtSnapshot.update(List.of(devicesTracked));
         silentAtSnapshot.update(List.of(devicesSilent));
     }
 
     /** The watermark, or the one of the snapshot while none has arrived since a restore. */
-    private long watermark(Context ctx) {
-        long watermarkMs = Math.max(ctx.timerService().currentWatermark(), restoredWatermarkMs);
+    private long watermark() {
+        long watermarkMs = Math.max(timers.currentWatermark(), restoredWatermarkMs);
         watermarkSeenMs = Math.max(watermarkSeenMs, watermarkMs);
         return watermarkMs;
     }
 
-    @Override
-    public void processElement(String deviceId, Context ctx, Collector<Alert> out)
-            throws Exception {
-        long timeMs = ctx.timestamp();
-        long watermarkMs = watermark(ctx);
-        DeviceState state = device.value();
-        if (state == null) {
-            state = schedule.firstEvent(timeMs, watermarkMs);
-            devicesTracked++;
-            device.update(state);
-            ctx.timerService().registerEventTimeTimer(state.nextCheckMs);
-            return;
-        }
-        int outcome = schedule.onEvent(state, timeMs, watermarkMs, reporter.to(deviceId, ctx, out));
-        store(state, outcome, ctx);
+    private String currentDevice() {
+        return (String) getCurrentKey();
+    }
+
+    private SilenceSchedule.Plan planOf(String deviceId, DeviceState state) {
+        return patterns.planOf(deviceId, state == null ? null : state.settings, schedule.flags());
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out)
-            throws Exception {
-        long watermarkMs = watermark(ctx);
+    public void processElement1(StreamRecord<String> element) throws Exception {
+        String deviceId = element.getValue();
+        long timeMs = element.getTimestamp();
+        long watermarkMs = watermark();
+        DeviceState state = device.value();
+        SilenceSchedule.Plan plan = planOf(deviceId, state);
+        if (state == null || !state.hasTimes()) {
+            state = schedule.firstEvent(state, timeMs, watermarkMs, plan);
+            devicesTracked++;
+            device.update(state);
+            setTimer(state);
+            return;
+        }
+        int outcome = schedule.onEvent(state, timeMs, watermarkMs, plan, reporter.to(deviceId, timeMs));
+        store(state, outcome);
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        long watermarkMs = watermark();
         if (watermarkMs == Long.MAX_VALUE) {
             // The end of a bounded input: its last check was at the watermark before this.
             return;
         }
         DeviceState state = device.value();
-        if (state == null) {
+        if (state == null || !state.hasTimes()) {
             return;
         }
-        Reporter reports = reporter.to(ctx.getCurrentKey(), ctx, out);
-        store(state, schedule.onCheck(state, timestamp, reports), ctx);
+        long checkMs = timer.getTimestamp();
+        String deviceId = timer.getKey();
+        SilenceSchedule.Plan plan = planOf(deviceId, state);
+        int outcome = schedule.onCheck(state, checkMs, plan, reporter.to(deviceId, checkMs));
+        if (outcome != SilenceSchedule.UNCHANGED) {
+            state.settings = DeviceSettings.prune(state.settings, checkMs);
+        }
+        store(state, outcome);
     }
 
-    private void store(DeviceState state, int outcome, Context ctx) throws Exception {
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+
+    @Override
+    public void processElement2(StreamRecord<SettingRecord> element) throws Exception {
+        long watermarkMs = watermark();
+        apply(element.getValue(), watermarkMs);
+    }
+
+    /** A setting, read while the watermark stands at {@code watermarkMs}. */
+    private void apply(SettingRecord setting, long watermarkMs) throws Exception {
+        // A setting read after its time applies from the first check not made yet.
+        long fromMs = Math.max(setting.timeMs, schedule.firstCheckAfter(watermarkMs));
+        if (setting.isPattern()) {
+            String glob = setting.key.substring(DeviceSettings.PATTERN_PREFIX.length());
+            long[] timeline = DeviceSettings.put(patternState.get(glob), fromMs, setting);
+            putPattern(glob, timeline);
+            Glob matcher = Glob.of(glob);
+            List<String> touched;
+            try (Stream<String> keys =
+                    this.<String>getKeyedStateBackend().getKeys(DEVICE_STATE, VoidNamespace.INSTANCE)) {
+                touched = keys.filter(matcher::matches).collect(Collectors.toList());
+            }
+            for (String deviceId : touched) {
+                setCurrentKey(deviceId);
+                DeviceState state = device.value();
+                if (state != null) {
+                    store(state, schedule.replan(state, watermarkMs, planOf(deviceId, state)));
+                }
+            }
+            return;
+        }
+        if (!owns(setting.key)) {
+            return;
+        }
+        setCurrentKey(setting.key);
+        DeviceState state = device.value();
+        if (state == null) {
+            state = new DeviceState();
+            state.clearTimes();
+        }
+        state.settings = DeviceSettings.put(state.settings, fromMs, setting);
+        boolean expected = DeviceSettings.expectedLast(state.settings);
+        SilenceSchedule.Plan plan = planOf(setting.key, state);
+        if (expected && !state.hasTimes()) {
+            // Registered: as if it had sent at that instant, and never since.
+            schedule.firstEvent(state, fromMs, watermarkMs, plan);
+            state.registeredMs = fromMs;
+            devicesTracked++;
+            device.update(state);
+            setTimer(state);
+            return;
+        }
+        if (!expected && state.hasTimes() && onlyRegistered(state)) {
+            // No longer expected before it ever sent: nothing is left to watch.
+            if (state.silent) {
+                reporter.to(setting.key, fromMs).status(SilenceSchedule.FORGOTTEN, state.registeredMs, fromMs);
+            }
+            state.clearTimes();
+            devicesTracked--;
+        }
+        if (!state.hasTimes() && DeviceSettings.prune(state.settings, Long.MIN_VALUE) == null) {
+            device.clear();
+            return;
+        }
+        store(state, schedule.replan(state, watermarkMs, plan));
+    }
+
+    private static boolean onlyRegistered(DeviceState state) {
+        return state.later == null
+                && state.firstEventMs == state.registeredMs
+                && state.latestEventMs == state.registeredMs;
+    }
+
+    private void putPattern(String glob, long[] timeline) throws Exception {
+        if (timeline == null) {
+            patternState.remove(glob);
+        } else {
+            patternState.put(glob, timeline);
+        }
+        patterns.put(glob, timeline);
+    }
+
+    /** Whether the device {@code deviceId} is this subtask's. */
+    private boolean owns(String deviceId) {
+        var task = getRuntimeContext().getTaskInfo();
+        int owner =
+                KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                        deviceId, task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks());
+        return owner == task.getIndexOfThisSubtask();
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        super.processWatermark(mark);
+        long watermarkMs = mark.getTimestamp();
+        if (!patterns.isEmpty() && watermarkMs != Long.MAX_VALUE && watermarkMs - prunedAtMs >= 60_000) {
+            // What no check to come needs, once a minute of event time.
+            prunedAtMs = watermarkMs;
+            long next = schedule.firstCheckAfter(watermarkMs);
+            for (Map.Entry<String, long[]> pattern : List.copyOf(patterns.timelines().entrySet())) {
+                long[] pruned = DeviceSettings.prune(pattern.getValue(), next);
+                if (pruned != pattern.getValue()) {
+                    putPattern(pattern.getKey(), pruned);
+                }
+            }
+        }
+    }
+
+    private void setTimer(DeviceState state) {
+        if (state.nextCheckMs != Long.MAX_VALUE) {
+            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, state.nextCheckMs);
+        }
+    }
+
+    private void store(DeviceState state, int outcome) throws Exception {
         switch (outcome) {
             case SilenceSchedule.FORGET:
                 devicesTracked--;
-                device.clear();
+                if (state.settings == null) {
+                    device.clear();
+                } else {
+                    // Its settings stay: only its times are forgotten.
+                    state.clearTimes();
+                    device.update(state);
+                }
                 break;
             case SilenceSchedule.NEW_CHECK:
-                ctx.timerService().registerEventTimeTimer(state.nextCheckMs);
+                setTimer(state);
                 device.update(state);
                 break;
             case SilenceSchedule.CHANGED:
@@ -183,27 +368,26 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
     /** Turns the schedule's reports into records of the current device. */
     private final class Reporter implements SilenceSchedule.Reports {
         private String deviceId;
-        private Context ctx;
-        private Collector<Alert> out;
+        private long timestampMs;
 
-        Reporter to(String deviceId, Context ctx, Collector<Alert> out) {
+        Reporter to(String deviceId, long timestampMs) {
             this.deviceId = deviceId;
-            this.ctx = ctx;
-            this.out = out;
+            this.timestampMs = timestampMs;
             return this;
         }
 
         @Override
         public void alert(long checkMs, long latestEventMs) {
             alertsRaised.inc();
-            out.collect(new Alert(deviceId, latestEventMs, checkMs));
+            output.collect(new StreamRecord<>(new Alert(deviceId, latestEventMs, checkMs), checkMs));
         }
 
         @Override
         public void status(String status, long sinceMs, long atMs) {
             statusChanges.inc();
-            devicesSilent += SilenceSchedule.SILENT.equals(status) ? 1 : -1;
-            ctx.output(STATUS, new StatusChange(deviceId, status, sinceMs, atMs));
+            boolean down = SilenceSchedule.SILENT.equals(status) || SilenceSchedule.NEVER_SEEN.equals(status);
+            devicesSilent += down ? 1 : -1;
+            output.collect(STATUS, new StreamRecord<>(new StatusChange(deviceId, status, sinceMs, atMs), timestampMs));
         }
     }
 
@@ -217,18 +401,25 @@ public class DeviceMonitor extends KeyedProcessFunction<String, String, Alert>
         }
     }
 
-    /** The alerts of {@code deviceIds}; {@code getSideOutput(STATUS)} gives the status changes. */
+    /**
+     * The alerts of {@code deviceIds} under the settings of {@code settings} (and, before
+     * them, {@code initialSettings}); {@code getSideOutput(STATUS)} gives the status changes.
+     */
     public static SingleOutputStreamOperator<Alert> monitor(
             DataStream<String> deviceIds,
+            DataStream<SettingRecord> settings,
+            List<SettingRecord> initialSettings,
             long checkIntervalMs,
             long inactivityTimeoutMs,
             long deviceExpiryMs) {
-        SilenceSchedule schedule =
-                new SilenceSchedule(checkIntervalMs, inactivityTimeoutMs, deviceExpiryMs);
+        SilenceSchedule schedule = new SilenceSchedule(checkIntervalMs, inactivityTimeoutMs, deviceExpiryMs);
         return deviceIds
                 .keyBy(new ByDevice(), Types.STRING)
-                .process(new DeviceMonitor(schedule), TypeInformation.of(Alert.class))
-                .name("device monitor")
+                .connect(settings.broadcast())
+                .transform(
+                        "device monitor",
+                        TypeInformation.of(Alert.class),
+                        new DeviceMonitor(schedule, initialSettings))
                 .uid(UID);
     }
 }

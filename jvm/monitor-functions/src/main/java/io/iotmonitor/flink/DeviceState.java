@@ -28,5 +28,29 @@ public class DeviceState {
     /** The later runs, {@code [first, latest, first, latest, ...]} in order; null if none. */
     public long[] later;
 
+    /**
+     * When the device was registered (an expected device), while that is all it has
+     * sent: its silence is then reported as never-seen. {@link SilenceSchedule#NONE} else.
+     */
+    public long registeredMs = SilenceSchedule.NONE;
+
+    /** The device's own settings over time ({@link DeviceSettings}); null if none. */
+    public long[] settings;
+
     public DeviceState() {}
+
+    /** Whether it has event times (or a registration), or only settings. */
+    public boolean hasTimes() {
+        return latestEventMs != SilenceSchedule.NONE;
+    }
+
+    /** Without times: a device with settings only, not sent yet or forgotten. */
+    public void clearTimes() {
+        firstEventMs = SilenceSchedule.NONE;
+        latestEventMs = SilenceSchedule.NONE;
+        nextCheckMs = Long.MAX_VALUE;
+        later = null;
+        silent = false;
+        registeredMs = SilenceSchedule.NONE;
+    }
 }

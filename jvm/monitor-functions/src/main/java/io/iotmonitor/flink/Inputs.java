@@ -30,8 +30,9 @@ public final class Inputs {
         return decoded.process(new Split(), Types.STRING).name("split good events from bad");
     }
 
-    public static DataStream<DecodedEvent> rejected(SingleOutputStreamOperator<String> deviceIds) {
-        return deviceIds.getSideOutput(REJECTED);
+    /** The records a split (of events, or of settings) set aside, as dead letters. */
+    public static DataStream<DecodedEvent> rejected(SingleOutputStreamOperator<?> split) {
+        return split.getSideOutput(REJECTED);
     }
 
     /** Good events go on as their device ids; the others aside, counted and sampled in the log. */

@@ -27,6 +27,21 @@ import java.util.Arrays;
 public final class SilenceSchedule implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A device's settings over time, as the checks see them (its own, its patterns',
+     * the flags'; see {@link DeviceSettings}).
+     */
+    public interface Plan {
+        /** The inactivity timeout at the check at {@code checkMs}. */
+        long timeoutAt(long checkMs);
+
+        /** Whether the check at {@code checkMs} is in a pause: it reports nothing new. */
+        boolean pausedAt(long checkMs);
+
+        /** The first instant after {@code checkMs} at which the two above may change, or MAX. */
+        long changeAfter(long checkMs);
+    }
+
     /** What a device's state changes tell the outside. */
     public interface Reports {
         void alert(long checkMs, long latestEventMs);
@@ -37,6 +52,10 @@ public final class SilenceSchedule implements Serializable {
     public static final String SILENT = "silent";
     public static final String BACK = "back";
     public static final String FORGOTTEN = "forgotten";
+    public static final String NEVER_SEEN = "never-seen";
+
+    /** A time a device does not have (no event, or no registration). */
+    public static final long NONE = Long.MIN_VALUE;
 
     /** Nothing to store. */
     public static final int UNCHANGED = 0;
@@ -50,60 +69,136 @@ public final class SilenceSchedule implements Serializable {
     private static final long NO_WATERMARK = Long.MIN_VALUE;
 
     private final long checkIntervalMs;
-    private final long inactivityTimeoutMs;
     private final long deviceExpiryMs;
+    private final Plan flags;
 
     /**
      * @param deviceExpiryMs a device silent for longer is forgotten; 0 keeps it for ever
      */
     public SilenceSchedule(long checkIntervalMs, long inactivityTimeoutMs, long deviceExpiryMs) {
         this.checkIntervalMs = checkIntervalMs;
-        this.inactivityTimeoutMs = inactivityTimeoutMs;
         this.deviceExpiryMs = deviceExpiryMs;
+        this.flags = new Flags(inactivityTimeoutMs);
     }
 
-    /** The first check at which a device last heard of at {@code latestMs} is silent. */
-    public long firstAlertingCheck(long latestMs) {
-        return (Math.floorDiv(latestMs + inactivityTimeoutMs, checkIntervalMs) + 1)
-                * checkIntervalMs;
+    /** The settings of every device without settings of its own: the flags'. */
+    public Plan flags() {
+        return flags;
+    }
+
+    private static final class Flags implements Plan, Serializable {
+        private static final long serialVersionUID = 1L;
+        private final long timeoutMs;
+
+        Flags(long timeoutMs) {
+            this.timeoutMs = timeoutMs;
+        }
+
+        @Override
+        public long timeoutAt(long checkMs) {
+            return timeoutMs;
+        }
+
+        @Override
+        public boolean pausedAt(long checkMs) {
+            return false;
+        }
+
+        @Override
+        public long changeAfter(long checkMs) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The first check after {@code ms}. */
+    private long checkAfter(long ms) {
+        return (Math.floorDiv(ms, checkIntervalMs) + 1) * checkIntervalMs;
+    }
+
+    /** The first check at or after {@code ms}. */
+    private long checkFrom(long ms) {
+        return -Math.floorDiv(-ms, checkIntervalMs) * checkIntervalMs;
     }
 
     /** The first check not made yet while the watermark stands at {@code watermarkMs}. */
-    private long firstCheckAfter(long watermarkMs) {
-        return watermarkMs == NO_WATERMARK
-                ? Long.MIN_VALUE
-                : (Math.floorDiv(watermarkMs, checkIntervalMs) + 1) * checkIntervalMs;
+    public long firstCheckAfter(long watermarkMs) {
+        return watermarkMs == NO_WATERMARK ? Long.MIN_VALUE : checkAfter(watermarkMs);
     }
 
     /**
      * The first check still to be made, from {@code nextCheckMs} on, at which a device
-     * whose newest time is {@code latestMs} would be silent.
+     * whose newest time is {@code latestMs} would be silent (or, in a pause, forgotten);
+     * MAX if none. Each stretch of time with the same settings is looked at once.
      */
-    private long silentFrom(long latestMs, long nextCheckMs) {
-        return Math.max(firstAlertingCheck(latestMs), nextCheckMs);
+    private long silentFrom(long latestMs, long nextCheckMs, Plan plan) {
+        long check = Math.max(nextCheckMs, checkFrom(latestMs));
+        while (check != Long.MAX_VALUE) {
+            long changeMs = plan.changeAfter(check);
+            long quietMs = plan.timeoutAt(check);
+            boolean reports = true;
+            if (plan.pausedAt(check)) {
+                // A pause raises no alert; only the expiry can still end the device.
+                reports = deviceExpiryMs > 0;
+                quietMs = Math.max(quietMs, deviceExpiryMs);
+            }
+            long candidate = Math.max(check, checkAfter(latestMs + quietMs));
+            if (reports && candidate < changeMs) {
+                return candidate;
+            }
+            check = changeMs == Long.MAX_VALUE ? Long.MAX_VALUE : checkFrom(changeMs);
+        }
+        return Long.MAX_VALUE;
     }
 
-    /** A device's state from its first event (or its first after it was forgotten). */
-    public DeviceState firstEvent(long timeMs, long watermarkMs) {
-        DeviceState state = new DeviceState();
-        state.firstEventMs = timeMs;
-        state.latestEventMs = timeMs;
-        state.nextCheckMs = silentFrom(timeMs, firstCheckAfter(watermarkMs));
-        return state;
+    /**
+     * {@code state} (new if null) from a device's first event (or its first after it was
+     * forgotten, or its registration), which has no times yet.
+     */
+    public DeviceState firstEvent(DeviceState state, long timeMs, long watermarkMs, Plan plan) {
+        DeviceState first = state == null ? new DeviceState() : state;
+        first.firstEventMs = timeMs;
+        first.latestEventMs = timeMs;
+        first.later = null;
+        first.silent = false;
+        first.nextCheckMs = silentFrom(timeMs, firstCheckAfter(watermarkMs), plan);
+        return first;
+    }
+
+    /**
+     * The device's settings changed: its next check, planned anew. Returns {@link
+     * #NEW_CHECK} when it moved, else {@link #CHANGED}.
+     */
+    public int replan(DeviceState state, long watermarkMs, Plan plan) {
+        if (!state.hasTimes()) {
+            state.nextCheckMs = Long.MAX_VALUE;
+            return CHANGED;
+        }
+        long check = silentFrom(state.latestEventMs, firstCheckAfter(watermarkMs), plan);
+        if (check == state.nextCheckMs) {
+            return CHANGED;
+        }
+        state.nextCheckMs = check;
+        return NEW_CHECK;
     }
 
     /**
      * An event of a device that has state, read while the watermark stands at {@code
      * watermarkMs}; returns what to do with the state.
      */
-    public int onEvent(DeviceState state, long timeMs, long watermarkMs, Reports out) {
+    public int onEvent(DeviceState state, long timeMs, long watermarkMs, Plan plan, Reports out) {
         long next = firstCheckAfter(watermarkMs);
+        if (timeMs <= state.registeredMs) {
+            // It sent before (or as) it was registered: it has been seen.
+            state.registeredMs = NONE;
+        }
         if (state.later == null) {
             // The usual case, in place: one run, which the event falls in or extends.
             if (timeMs >= state.firstEventMs && timeMs <= state.latestEventMs) {
                 return UNCHANGED;
             }
-            if (timeMs > state.latestEventMs && !apart(state.latestEventMs, timeMs, next)) {
+            // No check before the planned one can find the device silent: no need to look.
+            if (timeMs > state.latestEventMs
+                    && (timeMs <= state.nextCheckMs || !apart(state.latestEventMs, timeMs, next, plan))) {
                 if (state.silent && isNewAfterSilence(state.latestEventMs, timeMs, state, out)) {
                     state.firstEventMs = timeMs;
                 }
@@ -111,8 +206,8 @@ public final class SilenceSchedule implements Serializable {
                 return CHANGED;
             }
         }
-        store(state, insert(runsOf(state), timeMs), next, out);
-        long check = silentFrom(state.latestEventMs, next);
+        store(state, insert(runsOf(state), timeMs), next, plan, out);
+        long check = silentFrom(state.latestEventMs, next, plan);
         if (check < state.nextCheckMs) {
             state.nextCheckMs = check;
             return NEW_CHECK;
@@ -125,13 +220,13 @@ public final class SilenceSchedule implements Serializable {
      * The check at {@code checkMs}, from the device's timer. Returns {@link #UNCHANGED}
      * for a stale timer, {@link #FORGET}, or {@link #NEW_CHECK}.
      */
-    public int onCheck(DeviceState state, long checkMs, Reports out) {
+    public int onCheck(DeviceState state, long checkMs, Plan plan, Reports out) {
         if (checkMs != state.nextCheckMs) {
             // Made stale by a later plan; ignoring it is cheaper than deleting it.
             return UNCHANGED;
         }
         // A later run starts after this check: the latest time is the newest not after it.
-        if (checkMs >= firstAlertingCheck(state.latestEventMs)) {
+        if (checkMs - state.latestEventMs > plan.timeoutAt(checkMs)) {
             if (deviceExpiryMs > 0 && checkMs - state.latestEventMs > deviceExpiryMs) {
                 if (state.silent) {
                     out.status(FORGOTTEN, state.latestEventMs, state.latestEventMs + deviceExpiryMs);
@@ -145,19 +240,20 @@ public final class SilenceSchedule implements Serializable {
                 state.firstEventMs = later[0];
                 state.latestEventMs = later[1];
                 state.later = later.length == 2 ? null : Arrays.copyOfRange(later, 2, later.length);
-            } else {
+            } else if (!plan.pausedAt(checkMs)) {
                 out.alert(checkMs, state.latestEventMs);
                 if (!state.silent) {
-                    out.status(SILENT, state.latestEventMs, checkMs);
+                    boolean neverSeen = state.latestEventMs == state.registeredMs;
+                    out.status(neverSeen ? NEVER_SEEN : SILENT, state.latestEventMs, checkMs);
                     state.silent = true;
                 }
             }
         }
         long next = checkMs + checkIntervalMs;
         if (state.later != null) {
-            store(state, runsOf(state), next, out);
+            store(state, runsOf(state), next, plan, out);
         }
-        state.nextCheckMs = silentFrom(state.latestEventMs, next);
+        state.nextCheckMs = silentFrom(state.latestEventMs, next, plan);
         return NEW_CHECK;
     }
 
@@ -178,8 +274,8 @@ public final class SilenceSchedule implements Serializable {
     }
 
     /** Whether a device could be silent at a check still to be made between two times. */
-    private boolean apart(long earlierMs, long laterMs, long next) {
-        return silentFrom(earlierMs, next) < laterMs;
+    private boolean apart(long earlierMs, long laterMs, long next, Plan plan) {
+        return silentFrom(earlierMs, next, plan) < laterMs;
     }
 
     private static long[] runsOf(DeviceState state) {
@@ -215,10 +311,10 @@ public final class SilenceSchedule implements Serializable {
      * next} on keeps apart. The first run of a silent device meeting the next is its
      * return.
      */
-    private void store(DeviceState state, long[] runs, long next, Reports out) {
+    private void store(DeviceState state, long[] runs, long next, Plan plan, Reports out) {
         int kept = 2;
         for (int i = 2; i < runs.length; i += 2) {
-            if (apart(runs[kept - 1], runs[i], next)) {
+            if (apart(runs[kept - 1], runs[i], next, plan)) {
                 runs[kept] = runs[i];
                 runs[kept + 1] = runs[i + 1];
                 kept += 2;

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -400,6 +400,7 @@ class DeviceMonitorTest {
     private Monitor monitor(long expiryMs) throws Exception {
         Monitor monitor = new Monitor(expiryMs);
         monitor.harness.open();
+        monitor.settingsIdle();
         started.add(monitor);
         return monitor;
     }
@@ -410,30 +411,42 @@ class DeviceMonitorTest {
         monitor.harness.setup();
         monitor.harness.initializeState(snapshot);
         monitor.harness.open();
+        monitor.settingsIdle();
         started.add(monitor);
         return monitor;
     }
 
     /** One subtask of the operator; outputs in the order it emitted them. */
     private static final class Monitor {
-        final KeyedOneInputStreamOperatorTestHarness<String, String, Alert> harness;
+        final KeyedTwoInputStreamOperatorTestHarness<String, String, SettingRecord, Alert> harness;
 
         Monitor(long expiryMs) throws Exception {
             SilenceSchedule schedule = new SilenceSchedule(INTERVAL_MS, TIMEOUT_MS, expiryMs);
             harness =
-                    new KeyedOneInputStreamOperatorTestHarness<>(
-                            new KeyedProcessOperator<>(new DeviceMonitor(schedule)),
-                            new DeviceMonitor.ByDevice(),
-                            Types.STRING);
+                    new KeyedTwoInputStreamOperatorTestHarness<>(
+                            new DeviceMonitor(schedule), new DeviceMonitor.ByDevice(), null, Types.STRING);
+        }
+
+        /** As in the job: the settings hold no watermark back. */
+        void settingsIdle() throws Exception {
+            harness.processWatermarkStatus2(WatermarkStatus.IDLE);
         }
 
         Monitor event(String deviceId, long timeMs) throws Exception {
-            harness.processElement(new StreamRecord<>(deviceId, timeMs));
+            harness.processElement1(new StreamRecord<>(deviceId, timeMs));
+            return this;
+        }
+
+        /** {@code key} holds {@code value} (JSON, or null to delete) from {@code timeMs} on. */
+        Monitor setting(String key, String value, long timeMs) throws Exception {
+            SettingRecord record = DeviceSettings.parseText(key, value, timeMs, 1000);
+            assertTrue(record.isGood(), record.reason);
+            harness.processElement2(new StreamRecord<>(record, timeMs));
             return this;
         }
 
         Monitor watermark(long timeMs) throws Exception {
-            harness.processWatermark(timeMs);
+            harness.processWatermark1(new org.apache.flink.streaming.api.watermark.Watermark(timeMs));
             return this;
         }
 

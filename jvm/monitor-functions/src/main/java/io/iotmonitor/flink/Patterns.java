@@ -1,0 +1,142 @@
+package io.iotmonitor.flink;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The settings of the patterns, each with its timeline (see {@link DeviceSettings}),
+ * indexed by the literal start of their globs, and the settings a device gets from them
+ * and from its own key: field by field, its own key first, then the matching patterns,
+ * longest first (of two as long, the first in string order), then the flags.
+ */
+final class Patterns {
+    private static final Comparator<Glob> PRECEDENCE =
+            Comparator.comparingInt((Glob glob) -> -glob.text.length()).thenComparing(glob -> glob.text);
+
+    private final Map<String, long[]> timelines = new HashMap<>();
+    private final Map<String, List<Glob>> byPrefix = new HashMap<>();
+    private final TreeSet<Integer> prefixLengths = new TreeSet<>();
+    private final Resolved resolved = new Resolved();
+
+    boolean isEmpty() {
+        return timelines.isEmpty();
+    }
+
+    Map<String, long[]> timelines() {
+        return timelines;
+    }
+
+    /** The glob {@code text}'s timeline is now {@code timeline} (null: none). */
+    void put(String text, long[] timeline) {
+        boolean known = timelines.containsKey(text);
+        if (timeline == null) {
+            if (known) {
+                timelines.remove(text);
+                reindex();
+            }
+            return;
+        }
+        timelines.put(text, timeline);
+        if (!known) {
+            reindex();
+        }
+    }
+
+    private void reindex() {
+        byPrefix.clear();
+        prefixLengths.clear();
+        for (String text : timelines.keySet()) {
+            Glob glob = Glob.of(text);
+            byPrefix.computeIfAbsent(glob.prefix, prefix -> new ArrayList<>()).add(glob);
+            prefixLengths.add(glob.prefix.length());
+        }
+    }
+
+    /** The globs matching {@code deviceId}, first in precedence first. */
+    List<Glob> matching(String deviceId) {
+        List<Glob> found = new ArrayList<>(2);
+        for (int length : prefixLengths) {
+            if (length > deviceId.length()) {
+                break;
+            }
+            List<Glob> candidates = byPrefix.get(deviceId.substring(0, length));
+            if (candidates != null) {
+                for (Glob glob : candidates) {
+                    if (glob.matches(deviceId)) {
+                        found.add(glob);
+                    }
+                }
+            }
+        }
+        found.sort(PRECEDENCE);
+        return found;
+    }
+
+    /** The settings of {@code deviceId}, whose own key's timeline is {@code own}, over time. */
+    SilenceSchedule.Plan planOf(String deviceId, long[] own, SilenceSchedule.Plan flags) {
+        if (own == null && timelines.isEmpty()) {
+            return flags;
+        }
+        resolved.layers.clear();
+        if (own != null) {
+            resolved.layers.add(own);
+        }
+        if (!timelines.isEmpty()) {
+            for (Glob glob : matching(deviceId)) {
+                resolved.layers.add(timelines.get(glob.text));
+            }
+        }
+        if (resolved.layers.isEmpty()) {
+            return flags;
+        }
+        resolved.flags = flags;
+        return resolved;
+    }
+
+    /** Keys' timelines in precedence order over the flags. Reused: one device at a time. */
+    private static final class Resolved implements SilenceSchedule.Plan {
+        final List<long[]> layers = new ArrayList<>(4);
+        SilenceSchedule.Plan flags;
+
+        @Override
+        public long timeoutAt(long checkMs) {
+            for (long[] layer : layers) {
+                long timeout = DeviceSettings.timeoutAt(layer, checkMs);
+                if (timeout != DeviceSettings.UNSET) {
+                    return timeout;
+                }
+            }
+            return flags.timeoutAt(checkMs);
+        }
+
+        private long pausedUntilAt(long checkMs) {
+            for (long[] layer : layers) {
+                long until = DeviceSettings.pausedUntilAt(layer, checkMs);
+                if (until != DeviceSettings.UNSET) {
+                    return until;
+                }
+            }
+            return DeviceSettings.UNSET;
+        }
+
+        @Override
+        public boolean pausedAt(long checkMs) {
+            long until = pausedUntilAt(checkMs);
+            return until != DeviceSettings.UNSET && until > checkMs;
+        }
+
+        @Override
+        public long changeAfter(long checkMs) {
+            long change = Long.MAX_VALUE;
+            for (long[] layer : layers) {
+                change = Math.min(change, DeviceSettings.changeAfter(layer, checkMs));
+            }
+            long until = pausedUntilAt(checkMs);
+            return until != DeviceSettings.UNSET && until > checkMs ? Math.min(change, until) : change;
+        }
+    }
+}
