@@ -1,9 +1,11 @@
 """The real Java operator `DeviceMonitor`, driven record by record through Flink's
-own operator test harness (`KeyedOneInputStreamOperatorTestHarness`: the operator
-with its real keyed state backend and timer service), from Python."""
+own operator test harness (`KeyedTwoInputStreamOperatorTestHarness`: the operator
+with its real keyed state backend and timer service; events on its first input,
+settings on its second), from Python."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -28,27 +30,39 @@ def _jvm() -> Any:
 class OperatorRun:
     """One `DeviceMonitor` (one subtask), fed items as `reference_model` describes them."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules, settings_may_change: bool = False) -> None:
         jvm = _jvm()
         flink = jvm.org.apache.flink
         schedule = java_class("SilenceSchedule")(rules.interval, rules.timeout, rules.expiry)
-        operator = flink.streaming.api.operators.KeyedProcessOperator(
-            java_class("DeviceMonitor")(schedule)
-        )
+        if settings_may_change:  # as in a job with a settings topic
+            schedule = schedule.whereSettingsMayChange()
+        operator = java_class("DeviceMonitor")(schedule)
         self._record = flink.streaming.runtime.streamrecord.StreamRecord
-        self.harness = flink.streaming.util.KeyedOneInputStreamOperatorTestHarness(
+        self._watermark = flink.streaming.api.watermark.Watermark
+        self._settings = java_class("DeviceSettings")
+        self.harness = flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness(
             operator,
             java_class("DeviceMonitor$ByDevice")(),
+            None,
             flink.api.common.typeinfo.Types.STRING,
         )
         self.harness.open()
+        # As in the job: the settings hold no watermark back.
+        idle = flink.streaming.runtime.watermarkstatus.WatermarkStatus.IDLE
+        self.harness.processWatermarkStatus2(idle)
 
     def feed(self, items: Iterable[Item]) -> OperatorRun:
         for item in items:
             if item[0] == "event":
-                self.harness.processElement(self._record(item[1], item[2]))
+                self.harness.processElement1(self._record(item[1], item[2]))
+            elif item[0] == "setting":
+                _, key, time_ms, value = item  # type: ignore[misc]
+                text = None if value is None else json.dumps(value)
+                record = self._settings.parseText(key, text, time_ms, 1)
+                assert record.isGood(), get_field(record, "reason")
+                self.harness.processElement2(self._record(record, time_ms))
             else:
-                self.harness.processWatermark(item[1])
+                self.harness.processWatermark1(self._watermark(item[1]))
         return self
 
     def alerts(self) -> list[Alert]:

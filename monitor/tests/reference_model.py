@@ -14,17 +14,30 @@ schedule (at once when it is stamped not after the next check, else when the che
 reach it), with that event's time; `forgotten` when a silent device is dropped by the
 expiry, at latest + expiry, and an event stamped at or after that instant starts the
 device anew instead of bringing it back.
+
+Settings (SPEC s10): a setting read is in force from its time on, or, read after the
+watermark passed its time, from the first check not made yet; per key the entry of
+the newest start counts. At check T a device's timeout and pause are looked up field
+by field: its own key, then the patterns matching it (longest first, then in string
+order), then the flags. A paused check raises no alert and no silent change (a return
+still ends a reported silence). A device registered (`expected`) before it ever sent
+counts its registration as a time, and its silence from it is `never-seen`; a
+registration withdrawn before it sends ends its watch (`forgotten` if reported).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
 
 Alert = tuple[int, str, int]  # (check instant, device id, latest event time), all ms
 Status = tuple[str, str, int, int]  # (device id, status, since, at), all ms
-# What the operator receives: ("event", device, time) or ("watermark", time)
-Item = tuple[str, str, int] | tuple[str, int]
+# What the operator receives: ("event", device, time), ("watermark", time), or
+# ("setting", key, time, value) with value a dict of SPEC s10's fields (durations as
+# text, times in ms) or None for a deletion
+Item = tuple[str, str, int] | tuple[str, int] | tuple[str, str, int, dict[str, Any] | None]
 END = 2**63 - 1
 
 
@@ -49,6 +62,36 @@ class _Device:
     times: list[int] = field(default_factory=list)
     # the latest time of a silence that was reported, while it lasts
     silent_since: int | None = None
+    # its registration, while it has sent nothing at or before it
+    registered: int | None = None
+
+
+_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def duration_ms(text: str) -> int:
+    """A setting's duration ("90s", "15m", "500ms"; a bare number is seconds)."""
+    number = text.rstrip("smhd")
+    return round(float(number) * _UNITS_MS[text[len(number) :] or "s"])
+
+
+@dataclass
+class _Value:
+    timeout: int | None = None
+    paused_until: int | None = None  # 0: explicitly not paused
+    expected: bool = False
+
+    @classmethod
+    def of(cls, value: dict[str, Any] | None) -> _Value:
+        if value is None:
+            return cls()
+        timeout = value.get("inactivity-timeout")
+        paused = value.get("paused-until", -1)
+        return cls(
+            None if timeout is None else duration_ms(timeout),
+            None if paused == -1 else (0 if paused is None else int(paused)),
+            bool(value.get("expected", False)),
+        )
 
 
 @dataclass
@@ -59,6 +102,52 @@ class Model:
     changes: list[Status] = field(default_factory=list)
     watermark: int | None = None
     ended: bool = False
+    # key -> [(from, value)], by from
+    settings: dict[str, list[tuple[int, _Value]]] = field(default_factory=dict)
+
+    def _value_at(self, key: str, at: int) -> _Value | None:
+        found = None
+        for start, value in self.settings.get(key, []):
+            if start <= at:
+                found = value
+        return found
+
+    def _layers(self, device_id: str, at: int) -> list[_Value]:
+        patterns = sorted(
+            (key for key in self.settings if key.startswith("pattern:")),
+            key=lambda key: (-len(key), key),
+        )
+        keys = [device_id] + [k for k in patterns if fnmatchcase(device_id, k[len("pattern:") :])]
+        return [v for v in (self._value_at(key, at) for key in keys) if v is not None]
+
+    def timeout_at(self, device_id: str, at: int) -> int:
+        for layer in self._layers(device_id, at):
+            if layer.timeout is not None:
+                return layer.timeout
+        return self.rules.timeout
+
+    def paused_at(self, device_id: str, at: int) -> bool:
+        for layer in self._layers(device_id, at):
+            if layer.paused_until is not None:
+                return layer.paused_until > at
+        return False
+
+    def on_setting(self, key: str, time_ms: int, value: dict[str, Any] | None) -> None:
+        start = time_ms if self.watermark is None else max(time_ms, self.next_check())
+        timeline = [entry for entry in self.settings.get(key, []) if entry[0] != start]
+        timeline.append((start, _Value.of(value)))
+        timeline.sort(key=lambda entry: entry[0])
+        self.settings[key] = timeline
+        if key.startswith("pattern:"):
+            return
+        expected = timeline[-1][1].expected
+        device = self.devices.get(key)
+        if expected and (device is None or not device.times):
+            self.devices[key] = _Device(times=[start], registered=start)
+        elif not expected and device is not None and device.times == [device.registered]:
+            if device.silent_since is not None:
+                self.changes.append((key, "forgotten", device.silent_since, start))
+            del self.devices[key]
 
     def next_check(self) -> int:
         """The first check not made yet."""
@@ -68,6 +157,8 @@ class Model:
     def on_event(self, device_id: str, time_ms: int) -> None:
         device = self.devices.setdefault(device_id, _Device())
         device.times.append(time_ms)
+        if device.registered is not None and time_ms <= device.registered:
+            device.registered = None
         since = device.silent_since
         if since is not None and since < time_ms and time_ms <= self.next_check():
             self._returns(device_id, device, time_ms)
@@ -110,7 +201,8 @@ class Model:
                 continue
             latest = max(counted)
             silent_ms = at - latest
-            if silent_ms <= rules.timeout:
+            if silent_ms <= self.timeout_at(device_id, at):
+                self._coming(device_id, device, latest, at)
                 continue
             if rules.expiry and silent_ms > rules.expiry:
                 if device.silent_since is not None:
@@ -120,14 +212,26 @@ class Model:
                 if not device.times:
                     del self.devices[device_id]
                 continue
+            if self.paused_at(device_id, at):
+                self._coming(device_id, device, latest, at)
+                continue
             self.alerts.append((at, device_id, latest))
             if device.silent_since is None:
-                self.changes.append((device_id, "silent", latest, at))
+                never_seen = device.registered is not None and latest == device.registered
+                self.changes.append(
+                    (device_id, "never-seen" if never_seen else "silent", latest, at)
+                )
                 device.silent_since = latest
-            # The checks now reach the events stamped up to the next one.
-            coming = [t for t in device.times if latest < t <= at + rules.interval]
-            if coming:
-                self._returns(device_id, device, min(coming))
+            self._coming(device_id, device, latest, at)
+
+    def _coming(self, device_id: str, device: _Device, latest: int, at: int) -> None:
+        """The checks now reach the events stamped up to the next one: a silent device's
+        first of them is its return."""
+        if device.silent_since is None:
+            return
+        coming = [t for t in device.times if latest < t <= at + self.rules.interval]
+        if coming:
+            self._returns(device_id, device, min(coming))
 
 
 def run(items: Iterable[Item], rules: Rules) -> Model:
@@ -136,6 +240,9 @@ def run(items: Iterable[Item], rules: Rules) -> Model:
         if item[0] == "event":
             _, device_id, time_ms = item  # type: ignore[misc]
             model.on_event(device_id, time_ms)
+        elif item[0] == "setting":
+            _, key, time_ms, value = item  # type: ignore[misc]
+            model.on_setting(key, time_ms, value)
         else:
             model.advance(item[1])  # type: ignore[arg-type]
     return model

@@ -61,6 +61,7 @@ def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings)
         device_settings,
         get_gateway().jvm.java.util.ArrayList(),
         settings,
+        settings_may_change=bool(settings.settings_topic),
     )
     outputs = java_class("KafkaOutputs")
     target = java_class("KafkaTarget")(

@@ -84,7 +84,8 @@ rules = st.builds(
 
 def assert_same(items: list[Item], rules: Rules) -> None:
     model = run(items, rules)
-    operator = OperatorRun(rules).feed(items)
+    # Settings read among the events: as in a job with a settings topic.
+    operator = OperatorRun(rules, any(item[0] == "setting" for item in items)).feed(items)
     try:
         assert operator.alerts() == sorted(model.alerts)
         assert operator.status_changes() == sorted(model.changes)
@@ -123,3 +124,87 @@ def test_two_subtasks_interleaved_at_random_raise_what_the_model_raises(
     rng = random.Random(seed)
     events = fleet(rng, count, devices)
     assert_same(interleaved(events, 5 * S, rng, channels=2), rules)
+
+
+PATTERNS = ["pattern:d*", "pattern:d1*", "pattern:d?", "pattern:d[02]", "pattern:*3"]
+
+
+def setting_value(rng: random.Random, key: str, time_ms: int, interval: int) -> dict | None:  # type: ignore[type-arg]
+    """A good value for `key` at `time_ms`: timeouts either side of the flags', pauses
+    that end on a check or a millisecond off it, registrations, deletions."""
+    roll = rng.random()
+    if roll < 0.15:
+        return None
+    value: dict = {}  # type: ignore[type-arg]
+    if roll < 0.6 or rng.random() < 0.3:
+        value["inactivity-timeout"] = rng.choice(
+            ["5s", "20s", "45s", "60s", "90s", "200s", "500ms"]
+        )
+    if 0.45 < roll < 0.8 or rng.random() < 0.2:
+        end = (time_ms // interval + rng.randrange(1, 6)) * interval + rng.choice([0, 0, 1, -1])
+        value["paused-until"] = None if rng.random() < 0.15 else max(end, time_ms + 1)
+    if not key.startswith("pattern:") and (roll > 0.8 or rng.random() < 0.15):
+        value["expected"] = rng.random() < 0.85
+    return value
+
+
+def with_settings(
+    items: list[Item], rng: random.Random, devices: int, interval: int, count: int
+) -> list[Item]:
+    """`items` with `count` settings read among them, stamped about when they are read:
+    a little behind (late) or ahead of the newest event time, on devices of the fleet,
+    devices that never send, and patterns."""
+    keys = [f"d{n}" for n in range(devices)] + ["g0", "g1"] + PATTERNS
+    newest = min((item[2] for item in items if item[0] == "event"), default=1_000_000 * S)
+    spots = sorted(rng.randrange(len(items) + 1) for _ in range(count))
+    mixed: list[Item] = []
+    for index, item in enumerate([*items, None]):
+        while spots and spots[0] == index:
+            spots.pop(0)
+            key = rng.choice(keys)
+            time_ms = max(
+                1, newest + rng.choice([-90 * S, -1, 0, 1, 29 * S, 30 * S, 31 * S, 120 * S])
+            )
+            mixed.append(("setting", key, time_ms, setting_value(rng, key, time_ms, interval)))
+        if item is not None:
+            mixed.append(item)
+            if item[0] == "event":
+                newest = max(newest, item[2])  # type: ignore[misc]
+    return mixed
+
+
+@given(
+    rules=rules,
+    seed=st.integers(0, 2**32),
+    count=st.integers(1, 300),
+    devices=st.integers(1, 6),
+    settings_count=st.integers(1, 25),
+)
+@settings(max_examples=150, deadline=None)
+def test_settings_change_what_the_operator_raises_as_they_change_the_model(
+    rules: Rules, seed: int, count: int, devices: int, settings_count: int
+) -> None:
+    """Precedence, timeouts changed mid-silence, pauses starting and ending on a check,
+    deletions, expected devices that never send or send later, late settings."""
+    rng = random.Random(seed)
+    events = fleet(rng, count, devices)
+    if rules.expiry and rules.expiry <= rules.timeout:
+        return
+    items = replay_items(events, 5 * S, last_check_of(events, rules.interval))
+    # Settings read before the first event, as a replay's are, and among the events.
+    first = [
+        ("setting", key, 1_000_000 * S, setting_value(rng, key, 1_000_000 * S, rules.interval))
+        for key in rng.sample([f"d{n}" for n in range(devices)] + PATTERNS, 2)
+    ]
+    assert_same(first + with_settings(items, rng, devices, rules.interval, settings_count), rules)
+
+
+@given(rules=rules, seed=st.integers(0, 2**32), count=st.integers(1, 300))
+@settings(max_examples=100, deadline=None)
+def test_settings_with_two_source_subtasks_raise_what_the_model_raises(
+    rules: Rules, seed: int, count: int
+) -> None:
+    rng = random.Random(seed)
+    events = fleet(rng, count, 5)
+    items = interleaved(events, 5 * S, rng, channels=2)
+    assert_same(with_settings(items, rng, 5, rules.interval, 15), rules)

@@ -269,6 +269,12 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         }
         state.settings = DeviceSettings.put(state.settings, fromMs, setting);
         boolean expected = DeviceSettings.expectedLast(state.settings);
+        long lastFromMs = state.settings[state.settings.length - DeviceSettings.ENTRY];
+        boolean settled = lastFromMs <= schedule.firstCheckAfter(watermarkMs);
+        if (DeviceSettings.setsNothing(state.settings) && settled) {
+            // Only deletions, none still to come (a setting read later starts later).
+            state.settings = null;
+        }
         SilenceSchedule.Plan plan = planOf(setting.key, state);
         if (expected && !state.hasTimes()) {
             // Registered: as if it had sent at that instant, and never since.
@@ -287,7 +293,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             state.clearTimes();
             devicesTracked--;
         }
-        if (!state.hasTimes() && DeviceSettings.prune(state.settings, Long.MIN_VALUE) == null) {
+        if (!state.hasTimes() && state.settings == null) {
             device.clear();
             return;
         }
@@ -404,6 +410,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     /**
      * The alerts of {@code deviceIds} under the settings of {@code settings} (and, before
      * them, {@code initialSettings}); {@code getSideOutput(STATUS)} gives the status changes.
+     * {@code settingsMayChange}: whether {@code settings} may hold any record.
      */
     public static SingleOutputStreamOperator<Alert> monitor(
             DataStream<String> deviceIds,
@@ -411,8 +418,10 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             List<SettingRecord> initialSettings,
             long checkIntervalMs,
             long inactivityTimeoutMs,
-            long deviceExpiryMs) {
-        SilenceSchedule schedule = new SilenceSchedule(checkIntervalMs, inactivityTimeoutMs, deviceExpiryMs);
+            long deviceExpiryMs,
+            boolean settingsMayChange) {
+        SilenceSchedule flags = new SilenceSchedule(checkIntervalMs, inactivityTimeoutMs, deviceExpiryMs);
+        SilenceSchedule schedule = settingsMayChange ? flags.whereSettingsMayChange() : flags;
         return deviceIds
                 .keyBy(new ByDevice(), Types.STRING)
                 .connect(settings.broadcast())

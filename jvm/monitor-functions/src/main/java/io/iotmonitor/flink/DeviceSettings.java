@@ -243,6 +243,16 @@ public final class DeviceSettings {
         return first == 0 ? timeline : Arrays.copyOfRange(timeline, first, timeline.length);
     }
 
+    /** Whether no entry of {@code timeline} sets anything: it is as good as none. */
+    public static boolean setsNothing(long[] timeline) {
+        for (int at = 0; timeline != null && at < timeline.length; at += ENTRY) {
+            if (!isEmpty(timeline, at)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean isEmpty(long[] timeline, int at) {
         return timeline[at + TIMEOUT_AT] == UNSET && timeline[at + PAUSED_AT] == UNSET && timeline[at + EXPECTED_AT] == 0;
     }

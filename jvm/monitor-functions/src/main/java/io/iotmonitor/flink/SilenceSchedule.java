@@ -71,14 +71,29 @@ public final class SilenceSchedule implements Serializable {
     private final long checkIntervalMs;
     private final long deviceExpiryMs;
     private final Plan flags;
+    private final boolean settingsMayChange;
 
     /**
      * @param deviceExpiryMs a device silent for longer is forgotten; 0 keeps it for ever
      */
     public SilenceSchedule(long checkIntervalMs, long inactivityTimeoutMs, long deviceExpiryMs) {
+        this(checkIntervalMs, new Flags(inactivityTimeoutMs), deviceExpiryMs, false);
+    }
+
+    private SilenceSchedule(long checkIntervalMs, Plan flags, long deviceExpiryMs, boolean settingsMayChange) {
         this.checkIntervalMs = checkIntervalMs;
         this.deviceExpiryMs = deviceExpiryMs;
-        this.flags = new Flags(inactivityTimeoutMs);
+        this.flags = flags;
+        this.settingsMayChange = settingsMayChange;
+    }
+
+    /**
+     * The same rule for a job whose settings may change while it runs (a settings
+     * topic): times read ahead of the checks are kept apart wherever a check lies
+     * between them, since a setting still to come may make the device silent there.
+     */
+    public SilenceSchedule whereSettingsMayChange() {
+        return new SilenceSchedule(checkIntervalMs, flags, deviceExpiryMs, true);
     }
 
     /** The settings of every device without settings of its own: the flags'. */
@@ -165,6 +180,20 @@ public final class SilenceSchedule implements Serializable {
     }
 
     /**
+     * The next check that has something to do, from {@code next} on: the first that finds
+     * the device silent, or, for a silent device with a return read ahead, the first that
+     * reaches that return (which ends the silence, also where a pause or a longer timeout
+     * keeps the checks from raising alerts).
+     */
+    private long planned(DeviceState state, long next, Plan plan) {
+        long check = silentFrom(state.latestEventMs, next, plan);
+        if (state.silent && state.later != null) {
+            check = Math.min(check, Math.max(next, checkFrom(state.later[0] - checkIntervalMs)));
+        }
+        return check;
+    }
+
+    /**
      * The device's settings changed: its next check, planned anew. Returns {@link
      * #NEW_CHECK} when it moved, else {@link #CHANGED}.
      */
@@ -173,7 +202,7 @@ public final class SilenceSchedule implements Serializable {
             state.nextCheckMs = Long.MAX_VALUE;
             return CHANGED;
         }
-        long check = silentFrom(state.latestEventMs, firstCheckAfter(watermarkMs), plan);
+        long check = planned(state, firstCheckAfter(watermarkMs), plan);
         if (check == state.nextCheckMs) {
             return CHANGED;
         }
@@ -197,8 +226,8 @@ public final class SilenceSchedule implements Serializable {
                 return UNCHANGED;
             }
             // No check before the planned one can find the device silent: no need to look.
-            if (timeMs > state.latestEventMs
-                    && (timeMs <= state.nextCheckMs || !apart(state.latestEventMs, timeMs, next, plan))) {
+            boolean planned = !settingsMayChange && timeMs <= state.nextCheckMs;
+            if (timeMs > state.latestEventMs && (planned || !apart(state.latestEventMs, timeMs, next, plan))) {
                 if (state.silent && isNewAfterSilence(state.latestEventMs, timeMs, state, out)) {
                     state.firstEventMs = timeMs;
                 }
@@ -207,7 +236,7 @@ public final class SilenceSchedule implements Serializable {
             }
         }
         store(state, insert(runsOf(state), timeMs), next, plan, out);
-        long check = silentFrom(state.latestEventMs, next, plan);
+        long check = planned(state, next, plan);
         if (check < state.nextCheckMs) {
             state.nextCheckMs = check;
             return NEW_CHECK;
@@ -224,6 +253,10 @@ public final class SilenceSchedule implements Serializable {
         if (checkMs != state.nextCheckMs) {
             // Made stale by a later plan; ignoring it is cheaper than deleting it.
             return UNCHANGED;
+        }
+        if (settingsMayChange && state.later != null) {
+            // Runs kept apart for settings still to come: those this check reaches count.
+            store(state, runsOf(state), checkMs, plan, out);
         }
         // A later run starts after this check: the latest time is the newest not after it.
         if (checkMs - state.latestEventMs > plan.timeoutAt(checkMs)) {
@@ -253,7 +286,7 @@ public final class SilenceSchedule implements Serializable {
         if (state.later != null) {
             store(state, runsOf(state), next, plan, out);
         }
-        state.nextCheckMs = silentFrom(state.latestEventMs, next, plan);
+        state.nextCheckMs = planned(state, next, plan);
         return NEW_CHECK;
     }
 
@@ -275,6 +308,10 @@ public final class SilenceSchedule implements Serializable {
 
     /** Whether a device could be silent at a check still to be made between two times. */
     private boolean apart(long earlierMs, long laterMs, long next, Plan plan) {
+        if (settingsMayChange) {
+            // Whether any check still to be made lies between them.
+            return laterMs > Math.max(next, checkAfter(earlierMs));
+        }
         return silentFrom(earlierMs, next, plan) < laterMs;
     }
 
