@@ -54,6 +54,7 @@ def check_kafka(settings: MonitorSettings, timeout_s: float = 15) -> None:
         "--alerts.topic": settings.alerts_topic,
         "--dlq.topic": settings.dlq_topic,
         "--status.topic": settings.status_topic,
+        "--settings.topic": settings.settings_topic,
     }
     missing = [f"{name} ({flag})" for flag, name in wanted.items() if name and name not in topics]
     if missing:

@@ -17,6 +17,7 @@ import urllib.request
 from enum import Enum
 from typing import Any
 
+from iot_monitor.durations import duration_text
 from iot_monitor.preflight import PreflightError, check_kafka
 from iot_monitor.settings import MonitorSettings, flag_of, is_duration
 
@@ -31,6 +32,7 @@ DEPLOYMENT_DECIDES = (
     "alerts_topic",
     "dlq_topic",
     "status_topic",
+    "settings_topic",
     "group_id",
     "starting_offsets",
     "checkpoint_dir",
@@ -47,16 +49,9 @@ class SubmissionError(PreflightError):
     pass
 
 
-def _duration_text(ms: int) -> str:
-    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms and ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
-
-
 def _value_text(name: str, value: Any) -> str:
     if is_duration(MonitorSettings.model_fields[name]):
-        return _duration_text(value)
+        return duration_text(value)
     return str(value.value if isinstance(value, Enum) else value)
 
 

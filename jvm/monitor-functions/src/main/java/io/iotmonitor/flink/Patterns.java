@@ -81,46 +81,70 @@ final class Patterns {
         if (own == null && timelines.isEmpty()) {
             return flags;
         }
+        Resolved plan = resolve(deviceId, own, flags);
+        return plan.layers.isEmpty() ? flags : plan;
+    }
+
+    /** {@link #planOf}, with the keys its settings come from. */
+    Resolved resolve(String deviceId, long[] own, SilenceSchedule.Plan flags) {
         resolved.layers.clear();
+        resolved.keys.clear();
         if (own != null) {
             resolved.layers.add(own);
+            resolved.keys.add(deviceId);
         }
         if (!timelines.isEmpty()) {
             for (Glob glob : matching(deviceId)) {
                 resolved.layers.add(timelines.get(glob.text));
+                resolved.keys.add(DeviceSettings.PATTERN_PREFIX + glob.text);
             }
-        }
-        if (resolved.layers.isEmpty()) {
-            return flags;
         }
         resolved.flags = flags;
         return resolved;
     }
 
     /** Keys' timelines in precedence order over the flags. Reused: one device at a time. */
-    private static final class Resolved implements SilenceSchedule.Plan {
+    static final class Resolved implements SilenceSchedule.Plan {
         final List<long[]> layers = new ArrayList<>(4);
+        final List<String> keys = new ArrayList<>(4);
         SilenceSchedule.Plan flags;
+
+        /** The key the timeout at {@code checkMs} comes from; null: the flags. */
+        String timeoutKey(long checkMs) {
+            int layer = layerSetting(checkMs, true);
+            return layer < 0 ? null : keys.get(layer);
+        }
+
+        /** The key the pause (or its absence) at {@code checkMs} comes from; null: none sets it. */
+        String pauseKey(long checkMs) {
+            int layer = layerSetting(checkMs, false);
+            return layer < 0 ? null : keys.get(layer);
+        }
+
+        /** The first layer that sets the timeout (or the pause) at {@code checkMs}; -1 if none. */
+        private int layerSetting(long checkMs, boolean timeout) {
+            for (int layer = 0; layer < layers.size(); layer++) {
+                long value =
+                        timeout
+                                ? DeviceSettings.timeoutAt(layers.get(layer), checkMs)
+                                : DeviceSettings.pausedUntilAt(layers.get(layer), checkMs);
+                if (value != DeviceSettings.UNSET) {
+                    return layer;
+                }
+            }
+            return -1;
+        }
 
         @Override
         public long timeoutAt(long checkMs) {
-            for (long[] layer : layers) {
-                long timeout = DeviceSettings.timeoutAt(layer, checkMs);
-                if (timeout != DeviceSettings.UNSET) {
-                    return timeout;
-                }
-            }
-            return flags.timeoutAt(checkMs);
+            int layer = layerSetting(checkMs, true);
+            return layer < 0 ? flags.timeoutAt(checkMs) : DeviceSettings.timeoutAt(layers.get(layer), checkMs);
         }
 
-        private long pausedUntilAt(long checkMs) {
-            for (long[] layer : layers) {
-                long until = DeviceSettings.pausedUntilAt(layer, checkMs);
-                if (until != DeviceSettings.UNSET) {
-                    return until;
-                }
-            }
-            return DeviceSettings.UNSET;
+        /** The end of the pause in force at {@code checkMs}, or UNSET. */
+        long pausedUntilAt(long checkMs) {
+            int layer = layerSetting(checkMs, false);
+            return layer < 0 ? DeviceSettings.UNSET : DeviceSettings.pausedUntilAt(layers.get(layer), checkMs);
         }
 
         @Override
