@@ -216,9 +216,11 @@ start() {
   return 1
 }
 
+# The project's topics (NAME:PARTITIONS[:compact], see scripts/create_topics.py);
+# device-settings is compacted: the newest settings record of each key is kept.
 create_topics() {
   "$python" "$root/scripts/create_topics.py" --bootstrap "localhost:$port" \
-    events:3 alerts:1 events-dlq:1 device-status:1
+    events:3 alerts:1 events-dlq:1 device-status:1 device-settings:1:compact
 }
 
 stop() {

@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,24 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from testsupport.kafka_security import SecureKafka
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_TOPICS = {"events-test": 3, "alerts-test": 1, "events-dlq-test": 1, "device-status-test": 1}
+# The tests' fixed topics by role (kafka_test_topics), their partitions, and the topic
+# settings of the compacted one (as device-settings is made everywhere).
+TEST_TOPIC_ROLES = {
+    "events": "events-test",
+    "alerts": "alerts-test",
+    "dlq": "events-dlq-test",
+    "status": "device-status-test",
+    "settings": "device-settings-test",
+}
+TEST_TOPICS = {
+    "events-test": 3,
+    "alerts-test": 1,
+    "events-dlq-test": 1,
+    "device-status-test": 1,
+    "device-settings-test": 1,
+}
+COMPACTED = {"cleanup.policy": "compact"}
+TEST_TOPIC_CONFIGS = {"device-settings-test": COMPACTED}
 # A freshly started broker has taken up to a few seconds to lead a new topic's
 # partitions; a minute means something is wrong with the broker, not the test.
 READY_TIMEOUT_S = 60.0
@@ -91,12 +108,23 @@ def not_ready(error: KafkaException | KafkaError) -> bool:
     )
 
 
-def ensure_topics(admin: AdminClient, bootstrap: str, topics: dict[str, int]) -> None:
-    """Create the missing ones of `topics` (name: partitions), then wait until every
+def ensure_topics(
+    admin: AdminClient,
+    bootstrap: str,
+    topics: dict[str, int],
+    configs: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Create the missing ones of `topics` (name: partitions), each with its topic
+    settings of `configs` (name: {key: value}, e.g. COMPACTED), then wait until every
     partition of each, new or not, has a leader that answers."""
     existing = admin.list_topics(timeout=10).topics
     wanted = [
-        NewTopic(name, num_partitions=partitions, replication_factor=1)
+        NewTopic(
+            name,
+            num_partitions=partitions,
+            replication_factor=1,
+            config=dict((configs or {}).get(name, {})),
+        )
         for name, partitions in topics.items()
         if name not in existing
     ]
@@ -157,7 +185,10 @@ def _why_not_ready(consumer: Consumer, topic: str) -> str | None:
 def clear_topic(
     admin: AdminClient, bootstrap: str, topic: str, timeout_s: float = READY_TIMEOUT_S
 ) -> None:
-    """Delete every record of `topic` up to its current end (offsets keep growing)."""
+    """Delete every record of `topic` up to its current end (offsets keep growing).
+
+    Not for a compacted topic: the broker refuses to delete its records
+    (POLICY_VIOLATION); recreate_topic empties one."""
     wait_until_ready(bootstrap, [topic], timeout_s)
     pending = list(admin.list_topics(topic, timeout=10).topics[topic].partitions)
     deadline = time.monotonic() + timeout_s
@@ -189,18 +220,59 @@ def _delete_to_end(admin: AdminClient, topic: str, partitions: list[int]) -> dic
     return refused
 
 
+def recreate_topic(
+    admin: AdminClient,
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    config: Mapping[str, str] | None = None,
+    timeout_s: float = READY_TIMEOUT_S,
+) -> None:
+    """Delete `topic` (if there is one) and make it anew, empty from offset 0, with
+    `config`; then wait until it answers. How a compacted topic is emptied."""
+    if topic in admin.list_topics(timeout=10).topics:
+        for future in admin.delete_topics([topic], operation_timeout=30).values():
+            try:
+                future.result()
+            except KafkaException as error:  # deleted meanwhile by another test session
+                if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise
+    new = NewTopic(
+        topic, num_partitions=partitions, replication_factor=1, config=dict(config or {})
+    )
+    deadline = time.monotonic() + timeout_s
+    while True:
+        (future,) = admin.create_topics([new], operation_timeout=30).values()
+        try:
+            future.result()
+            break
+        except KafkaException as error:
+            # A deletion the broker has not finished yet answers that the topic exists.
+            exists = error.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS
+            if not exists or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+    wait_until_ready(bootstrap, [topic], timeout_s)
+
+
+def reset_test_topics(admin: AdminClient, bootstrap: str) -> dict[str, str]:
+    """The tests' fixed topics (TEST_TOPIC_ROLES), empty: the compacted settings topic
+    made anew, the others made where missing and cleared. Their names by role."""
+    plain = {name: n for name, n in TEST_TOPICS.items() if name not in TEST_TOPIC_CONFIGS}
+    ensure_topics(admin, bootstrap, plain)
+    for topic in plain:
+        clear_topic(admin, bootstrap, topic)
+    for topic, config in TEST_TOPIC_CONFIGS.items():
+        recreate_topic(admin, bootstrap, topic, TEST_TOPICS[topic], config)
+    return dict(TEST_TOPIC_ROLES)
+
+
 @pytest.fixture
 def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> dict[str, str]:
-    """events-test (3 partitions), alerts-test and events-dlq-test, emptied before the test."""
-    ensure_topics(kafka_admin, kafka_bootstrap, TEST_TOPICS)
-    for topic in TEST_TOPICS:
-        clear_topic(kafka_admin, kafka_bootstrap, topic)
-    return {
-        "events": "events-test",
-        "alerts": "alerts-test",
-        "dlq": "events-dlq-test",
-        "status": "device-status-test",
-    }
+    """events-test (3 partitions), alerts-test, events-dlq-test, device-status-test and
+    the compacted device-settings-test, empty before the test; by role ("events",
+    "alerts", "dlq", "status", "settings")."""
+    return reset_test_topics(kafka_admin, kafka_bootstrap)
 
 
 @pytest.fixture

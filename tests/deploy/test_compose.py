@@ -110,10 +110,27 @@ def test_ports_published_for_the_workstation():
     assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == 1
 
 
-def test_topics_created_by_the_init_service():
+def test_topics_created_by_the_init_service(tmp_path):
     script = "\n".join(SERVICES["kafka-init"]["command"])
-    assert "for spec in events:3 alerts:1 events-dlq:1 device-status:1" in script
     assert "--if-not-exists" in script
+    # The script run with kafka-topics.sh standing in, Compose's $$ unescaped.
+    stub = tmp_path / "kafka-topics.sh"
+    stub.write_text('#!/bin/bash\necho "$*" >> "${0%.sh}.calls"\n')
+    stub.chmod(0o755)
+    script = script.replace("/opt/kafka/bin/kafka-topics.sh", str(stub)).replace("$$", "$")
+    subprocess.run(["bash", "-c", script], check=True)
+    calls = (tmp_path / "kafka-topics.calls").read_text()
+    created = re.findall(
+        r"--create .*--topic (\S+) --partitions (\d+) --replication-factor 1(.*)", calls
+    )
+    # the settings topic is compacted: the newest record of each key counts
+    assert created == [
+        ("events", "3", ""),
+        ("alerts", "1", ""),
+        ("events-dlq", "1", ""),
+        ("device-status", "1", ""),
+        ("device-settings", "1", " --config cleanup.policy=compact"),
+    ]
 
 
 def test_monitor_runs_in_application_mode():

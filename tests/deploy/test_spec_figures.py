@@ -99,8 +99,21 @@ def test_topics_and_transactions(render, env):
     assert server["transaction.max.timeout.ms"] == "900000"
     assert server["auto.create.topics.enable"] == "false"
     assert len(server["controller.quorum.voters"].split(",")) == replicas
-    created = re.findall(r"--topic (\S+) --partitions (\d+)", properties["create-topics.sh"])
-    assert dict(created) == {"events": "3", "alerts": "1", "events-dlq": "1", "device-status": "1"}
+    script = properties["create-topics.sh"]
+    created = re.findall(r"--topic (\S+) --partitions (\d+)", script)
+    assert dict(created) == {
+        "events": "3",
+        "alerts": "1",
+        "events-dlq": "1",
+        "device-status": "1",
+        "device-settings": "1",
+    }
+    # Only the settings are compacted (the newest record of each key counts).
+    commands = script.split("/opt/kafka/bin/kafka-topics.sh")
+    compacted = [
+        re.search(r"--topic (\S+)", c)[1] for c in commands if "cleanup.policy=compact" in c
+    ]
+    assert compacted == ["device-settings"]
 
 
 def flink_pin() -> str:

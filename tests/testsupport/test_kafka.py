@@ -7,10 +7,16 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource
 
-from testsupport.kafka import clear_topic, ensure_topics, wait_until_ready
+from testsupport.kafka import (
+    COMPACTED,
+    clear_topic,
+    ensure_topics,
+    recreate_topic,
+    wait_until_ready,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -83,3 +89,31 @@ def test_a_topic_that_never_comes_is_a_clear_timeout(kafka_bootstrap: str) -> No
     missing = f"never-{uuid.uuid4().hex[:12]}"
     with pytest.raises(TimeoutError, match=rf"topics \['{missing}'\] not ready within 1 s"):
         wait_until_ready(kafka_bootstrap, [missing], timeout_s=1)
+
+
+def cleanup_policy(admin: AdminClient, topic: str) -> str:
+    (future,) = admin.describe_configs([ConfigResource("topic", topic)]).values()
+    return str(future.result()["cleanup.policy"].value)
+
+
+def test_a_compacted_topic_is_emptied_by_making_it_anew(
+    kafka_bootstrap: str, kafka_admin: AdminClient, topic_names: list[str]
+) -> None:
+    """Kafka refuses to delete the records of a compacted topic, so recreate_topic
+    empties the tests' settings topic instead of clear_topic."""
+    topic = f"compacted-{uuid.uuid4().hex[:12]}"
+    topic_names.append(topic)
+    ensure_topics(kafka_admin, kafka_bootstrap, {topic: 1}, {topic: COMPACTED})
+    assert cleanup_policy(kafka_admin, topic) == "compact"
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    for n in range(3):
+        producer.produce(topic, key=b"device-1", value=b"{}" if n else None)
+    assert producer.flush(30) == 0
+    with pytest.raises(KafkaException, match="POLICY_VIOLATION"):
+        clear_topic(kafka_admin, kafka_bootstrap, topic)
+
+    recreate_topic(kafka_admin, kafka_bootstrap, topic, 1, COMPACTED)
+    assert watermarks(kafka_bootstrap, topic, 1) == [(0, 0)]
+    assert cleanup_policy(kafka_admin, topic) == "compact"
+    recreate_topic(kafka_admin, kafka_bootstrap, topic, 1, COMPACTED)  # an empty one too
+    assert watermarks(kafka_bootstrap, topic, 1) == [(0, 0)]

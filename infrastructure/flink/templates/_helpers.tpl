@@ -69,6 +69,7 @@ capabilities:
   "--alerts.topic" $k.alertsTopic
   "--dlq.topic" $k.dlqTopic
   "--status.topic" $k.statusTopic
+  "--settings.topic" $k.settingsTopic
   "--group-id" .Values.job.groupId
   "--starting-offsets" .Values.job.startingOffsets
   "--checkpoint.dir" (printf "%s/checkpoints" (trimSuffix "/" .Values.storage.baseUri))

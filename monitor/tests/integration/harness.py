@@ -169,12 +169,15 @@ def stop(process: subprocess.Popen[bytes], hard: bool = False) -> None:
 def monitor_args(
     topics: dict[str, str], bootstrap: str, checkpoints: Path, **flags: str
 ) -> list[str]:
+    """The flags of a monitor on `topics` (by role, as kafka_test_topics gives them);
+    without a "settings" topic, the job has no settings input (`--settings.topic ""`)."""
     values = {
         "--kafka.bootstrap.servers": bootstrap,
         "--events.topic": topics["events"],
         "--alerts.topic": topics["alerts"],
         "--dlq.topic": topics["dlq"],
         "--status.topic": topics["status"],
+        "--settings.topic": topics.get("settings", ""),
         "--group-id": f"monitor-test-{uuid.uuid4().hex[:8]}",
         "--transactional-id-prefix": f"monitor-test-{uuid.uuid4().hex[:8]}",
         "--checkpoint.dir": checkpoints.as_uri(),

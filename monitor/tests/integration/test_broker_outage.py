@@ -33,7 +33,14 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[3]
 OUTAGE_S = 90
 INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S = 5, 10, 5
-TOPICS = {"events": "events", "alerts": "alerts", "dlq": "events-dlq", "status": "device-status"}
+# The topics scripts/local-kafka.sh makes (device-settings compacted), as deployed.
+TOPICS = {
+    "events": "events",
+    "alerts": "alerts",
+    "dlq": "events-dlq",
+    "status": "device-status",
+    "settings": "device-settings",
+}
 
 
 def free_port() -> int:

@@ -23,25 +23,17 @@ from monitor.tests.integration.harness import (
     running_monitor,
     wait_for_checkpoint,
 )
-from testsupport.kafka import TEST_TOPICS, clear_topic, ensure_topics
+from testsupport.kafka import TEST_TOPIC_ROLES, reset_test_topics
 from testsupport.kafka_security import SecureKafka, as_flags, self_signed_truststore
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-TOPICS = {
-    "events": "events-test",
-    "alerts": "alerts-test",
-    "dlq": "events-dlq-test",
-    "status": "device-status-test",
-}
+TOPICS = TEST_TOPIC_ROLES
 
 
 @pytest.fixture
 def secure_topics(secure_kafka: SecureKafka) -> dict[str, str]:
     admin = AdminClient({"bootstrap.servers": secure_kafka.plain_bootstrap})
-    ensure_topics(admin, secure_kafka.plain_bootstrap, TEST_TOPICS)
-    for topic in TEST_TOPICS:
-        clear_topic(admin, secure_kafka.plain_bootstrap, topic)
-    return TOPICS
+    return reset_test_topics(admin, secure_kafka.plain_bootstrap)
 
 
 def generator(bootstrap: str, properties: dict[str, str], *args: str) -> list[str]:
