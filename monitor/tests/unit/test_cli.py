@@ -37,6 +37,7 @@ FROM_ENV: dict[str, tuple[str, Any]] = {
     "--alerts.topic": ("al", "al"),
     "--dlq.topic": ("dl", "dl"),
     "--status.topic": ("st", "st"),
+    "--settings.topic": ("se", "se"),
     "--group-id": ("g", "g"),
     "--starting-offsets": ("earliest", "earliest"),
     "--checkpoint.dir": ("s3://bucket/cp", "s3://bucket/cp"),
@@ -121,7 +122,11 @@ def test_run_help_shows_the_flag_with_the_settings_default_help_and_env_var(
 
 @pytest.mark.parametrize(
     ("command", "own"),
-    [("run", set()), ("replay", {"--status"}), ("watch", {"--from-beginning", "--seconds"})],
+    [
+        ("run", set()),
+        ("replay", {"--status", "--settings"}),
+        ("watch", {"--from-beginning", "--seconds"}),
+    ],
 )
 def test_every_option_of_a_command_is_a_setting_or_its_own(
     command: str, own: set[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
