@@ -29,11 +29,11 @@ def producer_config(settings: MonitorSettings) -> dict[str, str]:
 def _device_settings(
     env: StreamExecutionEnvironment, settings: MonitorSettings, rejected: Any
 ) -> tuple[Any, Any]:
-    """The settings topic's good records, and `rejected` with its bad ones."""
-    settings_input = java_class("SettingsInput")
-    j_env = env._j_stream_execution_environment
+    """The settings topic's good records (None when it is off), and `rejected` with its
+    bad ones."""
     if not settings.settings_topic:
-        return settings_input.none(j_env), rejected
+        return None, rejected
+    j_env = env._j_stream_execution_environment
     good = java_class("KafkaSettings").kafka(
         j_env,
         {**consumer_properties(settings), "group.id": f"{settings.group_id}-settings"},
@@ -55,13 +55,13 @@ def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings)
         settings.idle_timeout_ms,
         settings.max_out_of_orderness_ms,
     )
+    clocked = clock_class.withClock(events.device_ids, clock)
     device_settings, rejected = _device_settings(env, settings, events.rejected)
     monitored = monitor(
-        clock_class.withClock(events.device_ids, clock),
+        clocked,
         device_settings,
         get_gateway().jvm.java.util.ArrayList(),
         settings,
-        settings_may_change=bool(settings.settings_topic),
     )
     outputs = java_class("KafkaOutputs")
     target = java_class("KafkaTarget")(

@@ -50,16 +50,11 @@ class Monitored(NamedTuple):
 
 
 def monitor(
-    device_ids: Any,
-    device_settings: Any,
-    initial_settings: Any,
-    settings: MonitorSettings,
-    settings_may_change: bool,
+    device_ids: Any, device_settings: Any, initial_settings: Any, settings: MonitorSettings
 ) -> Monitored:
     """The alerts and status changes of the Java stream of device ids `device_ids`,
-    under the Java stream of `SettingRecord`s `device_settings` (which holds records
-    when `settings_may_change`) and, before it, the Java list `initial_settings` (a
-    replay's)."""
+    under the Java stream of `SettingRecord`s `device_settings` (None: no settings
+    topic) and, before it, the Java list `initial_settings` (a replay's)."""
     monitor_class = java_class("DeviceMonitor")
     alerts = monitor_class.monitor(
         device_ids,
@@ -68,6 +63,5 @@ def monitor(
         settings.check_interval_ms,
         settings.inactivity_timeout_ms,
         settings.device_expiry_ms,
-        settings_may_change,
     )
     return Monitored(alerts, alerts.getSideOutput(monitor_class.STATUS))

@@ -67,8 +67,7 @@ def run_replay(
         settings.max_out_of_orderness_ms,
     )
     events = split_events(decoded)
-    no_topic = settings_input.none(env._j_stream_execution_environment)
-    monitored = monitor(events.device_ids, no_topic, initial, settings, settings_may_change=False)
+    monitored = monitor(events.device_ids, None, initial, settings)
     output = java_class("ReplayOutput")
     lines = output.lines(
         monitored.alerts, monitored.status_changes, events.rejected, settings.time_unit.ms_per_unit

@@ -156,7 +156,8 @@ def with_settings(
     devices that never send, and patterns."""
     keys = [f"d{n}" for n in range(devices)] + ["g0", "g1"] + PATTERNS
     newest = min((item[2] for item in items if item[0] == "event"), default=1_000_000 * S)
-    spots = sorted(rng.randrange(len(items) + 1) for _ in range(count))
+    # Nothing is read after the end of the input (its last item).
+    spots = sorted(rng.randrange(len(items)) for _ in range(count))
     mixed: list[Item] = []
     for index, item in enumerate([*items, None]):
         while spots and spots[0] == index:

@@ -28,6 +28,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -50,6 +51,7 @@ import org.apache.flink.util.OutputTag;
  */
 public class DeviceMonitor extends AbstractStreamOperator<Alert>
         implements TwoInputStreamOperator<String, SettingRecord, Alert>,
+                OneInputStreamOperator<String, Alert>,
                 Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
     /** The operator's id: a savepoint hands the device state to the next version by it. */
@@ -185,6 +187,12 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
 
     private SilenceSchedule.Plan planOf(String deviceId, DeviceState state) {
         return patterns.planOf(deviceId, state == null ? null : state.settings, schedule.flags());
+    }
+
+    /** Without a settings stream (a replay, or no settings topic): events only. */
+    @Override
+    public void processElement(StreamRecord<String> element) throws Exception {
+        processElement1(element);
     }
 
     @Override
@@ -408,9 +416,10 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     }
 
     /**
-     * The alerts of {@code deviceIds} under the settings of {@code settings} (and, before
-     * them, {@code initialSettings}); {@code getSideOutput(STATUS)} gives the status changes.
-     * {@code settingsMayChange}: whether {@code settings} may hold any record.
+     * The alerts of {@code deviceIds} under the settings of {@code settings} (null: none,
+     * a settings topic is off) and, before them, {@code initialSettings} (a replay's);
+     * {@code getSideOutput(STATUS)} gives the status changes. Without a settings stream
+     * the operator has one input, whose watermark alone drives the checks.
      */
     public static SingleOutputStreamOperator<Alert> monitor(
             DataStream<String> deviceIds,
@@ -418,17 +427,18 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             List<SettingRecord> initialSettings,
             long checkIntervalMs,
             long inactivityTimeoutMs,
-            long deviceExpiryMs,
-            boolean settingsMayChange) {
+            long deviceExpiryMs) {
         SilenceSchedule flags = new SilenceSchedule(checkIntervalMs, inactivityTimeoutMs, deviceExpiryMs);
-        SilenceSchedule schedule = settingsMayChange ? flags.whereSettingsMayChange() : flags;
-        return deviceIds
-                .keyBy(new ByDevice(), Types.STRING)
-                .connect(settings.broadcast())
-                .transform(
-                        "device monitor",
-                        TypeInformation.of(Alert.class),
-                        new DeviceMonitor(schedule, initialSettings))
-                .uid(UID);
+        var byDevice = deviceIds.keyBy(new ByDevice(), Types.STRING);
+        TypeInformation<Alert> alerts = TypeInformation.of(Alert.class);
+        SingleOutputStreamOperator<Alert> monitored =
+                settings == null
+                        ? byDevice.transform("device monitor", alerts, new DeviceMonitor(flags, initialSettings))
+                        : byDevice.connect(settings.broadcast())
+                                .transform(
+                                        "device monitor",
+                                        alerts,
+                                        new DeviceMonitor(flags.whereSettingsMayChange(), initialSettings));
+        return monitored.uid(UID);
     }
 }

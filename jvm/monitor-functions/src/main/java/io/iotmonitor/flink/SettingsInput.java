@@ -13,7 +13,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -28,14 +27,6 @@ public final class SettingsInput {
     private SettingsInput() {}
 
     private static final Logger LOG = LoggerFactory.getLogger(SettingsInput.class);
-
-    /** No settings but a replay's: an empty stream. */
-    public static DataStream<SettingRecord> none(StreamExecutionEnvironment env) {
-        return env.fromSequence(1, 1)
-                .filter(n -> false)
-                .map(n -> new SettingRecord(), TypeInformation.of(SettingRecord.class))
-                .name("no settings topic");
-    }
 
     /** A replay's settings file, read: its good records in file order, and its problems. */
     public static final class FileSettings {

@@ -137,6 +137,9 @@ public final class SilenceSchedule implements Serializable {
 
     /** The first check not made yet while the watermark stands at {@code watermarkMs}. */
     public long firstCheckAfter(long watermarkMs) {
+        if (watermarkMs == Long.MAX_VALUE) {
+            return Long.MAX_VALUE; // the end of a bounded input: no check is left
+        }
         return watermarkMs == NO_WATERMARK ? Long.MIN_VALUE : checkAfter(watermarkMs);
     }
 
