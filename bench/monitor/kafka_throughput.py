@@ -2,19 +2,26 @@
 at-least-once, against plain consumers of the same topic (the ceiling).
 
     .venv/bin/python -m bench.monitor.kafka_throughput [--events 200000]
-        [--devices 10000] [--parallelism 1] [--modes exactly-once,at-least-once]
+        [--devices 10000] [--parallelism 1[,2...]] [--modes exactly-once,at-least-once]
+        [--jobmanager HOST:PORT]
 
 N events (every device every 10 s, a run that ends now) are preloaded into a fresh
 3-partition topic. The ceiling is Kafka's own Java consumer (`ConsumerPerformance`
 from the broker's jars, the client Flink's source uses), timed from its first fetch;
-one confluent-kafka consumer is shown beside it. For each delivery guarantee the
-monitor starts from the earliest offset with a fresh consumer group, and the
-benchmark polls that group's committed offsets, which Flink commits with each
-completed checkpoint (every 10 s). Two figures per mode: events over the time from
+one confluent-kafka consumer is shown beside it. For each parallelism and delivery
+guarantee the monitor starts from the earliest offset with a fresh consumer group, and
+the benchmark polls that group's committed offsets, which Flink commits with each
+completed checkpoint (every 10 s). Two figures per run: events over the time from
 launch until everything was committed (JVM start and planning included), and the
 sustained rate between the first and the last checkpoint that moved the offsets,
 leaving out the last interval, in which the monitor may have caught up and idled
 (resolution: one checkpoint interval).
+
+The monitor runs in a process of its own (`iot-monitor run`, Flink's mini-cluster in
+that process's JVM). With `--jobmanager`, every run is repeated as a job submitted to
+that Flink cluster (`iot-monitor run --jobmanager`, detached; launch is the start of
+the submission, and the job is cancelled through the cluster's REST API afterwards);
+`--cluster-only` skips the in-process runs.
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ from bench.monitor.common import (
 )
 
 POLL_S = 0.5
+# well under the checkpoint interval (10 s)
+COMMIT_SPREAD_S = 3.0
 
 
 class MonitorRun(NamedTuple):
@@ -94,8 +103,16 @@ def java_consume_rate(topic: str, total: int) -> float:
 
 
 def measure_monitor(
-    topic: str, total: int, delivery: str, parallelism: int, timeout_s: float, status: bool
+    topic: str,
+    total: int,
+    delivery: str,
+    parallelism: int,
+    timeout_s: float,
+    status: bool,
+    jobmanager: str | None = None,
 ) -> MonitorRun:
+    """One run of the monitor over the preloaded topic: in a process of its own, or, with
+    `jobmanager`, as a job of that Flink cluster."""
     run = kafka_tools.run_id()
     alerts = f"bench-mon-{run}-alerts"
     outputs = [alerts, f"{alerts}-dlq", f"{alerts}-status"]
@@ -104,27 +121,32 @@ def measure_monitor(
         run, topic, alerts, delivery, parallelism, outputs[2] if status else ""
     )
     group = f"bench-{run}"
-    process = kafka_tools.start_monitor(flags, f"kafka-throughput-{delivery}-{run}")
-    started = time.perf_counter()
     offsets = kafka_tools.CommittedOffsets(group, topic)
     samples: list[tuple[float, int]] = [(0.0, 0)]
+    monitor: kafka_tools.RunningMonitor | None = None
+    started = time.perf_counter()
     try:
+        where = "cluster" if jobmanager else "process"
+        monitor = kafka_tools.launch_monitor(
+            flags, f"kafka-throughput-{where}-p{parallelism}-{delivery}-{run}", jobmanager
+        )
         while samples[-1][1] < total and time.perf_counter() - started < timeout_s:
-            if process.poll() is not None:
-                raise RuntimeError(f"the monitor exited with {process.returncode}; see its log")
+            monitor.check()
             time.sleep(POLL_S)
             committed = offsets.total()
             if committed != samples[-1][1]:
                 samples.append((time.perf_counter() - started, committed))
     finally:
         offsets.close()
-        kafka_tools.stop_monitor(process)
+        if monitor is not None:
+            monitor.stop()
         kafka_tools.delete_topics(outputs)
         shutil.rmtree(checkpoints, ignore_errors=True)
     done = samples[-1][1] >= total
     # The last checkpoint interval may have ended with the monitor idle, caught up:
     # the sustained rate counts only the intervals before it.
-    moved = samples[1:-1] if done else samples[1:]
+    checkpoints_seen = per_checkpoint(samples)
+    moved = checkpoints_seen[1:-1] if done else checkpoints_seen[1:]
     sustained = None
     if len(moved) >= 2:
         (first_s, first_n), (last_s, last_n) = moved[0], moved[-1]
@@ -132,25 +154,66 @@ def measure_monitor(
     return MonitorRun(samples[-1][0] if done else None, sustained, samples[-1][1], samples)
 
 
+def per_checkpoint(samples: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """One sample per checkpoint: at parallelism > 1 each source subtask commits its own
+    partitions' offsets, so a checkpoint's commit can show up as several changes a moment
+    apart. Changes within `COMMIT_SPREAD_S` of the first of them count as one, at the
+    time of the first with the offsets of the last."""
+    merged: list[tuple[float, int]] = []
+    for at, committed in samples:
+        if merged and at - merged[-1][0] < COMMIT_SPREAD_S and merged[-1][1] != 0:
+            merged[-1] = (merged[-1][0], committed)
+        else:
+            merged.append((at, committed))
+    return merged
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--devices", type=int, default=10_000)
-    parser.add_argument("--parallelism", type=int, default=1)
+    parser.add_argument(
+        "--parallelism",
+        default="1",
+        help="the monitor's parallelism, or several separated by commas (a run each)",
+    )
     parser.add_argument("--modes", default="exactly-once,at-least-once")
+    parser.add_argument(
+        "--jobmanager",
+        metavar="HOST:PORT",
+        help="also run the monitor as a job of this Flink cluster (its REST API), "
+        "e.g. localhost:8081 of scripts/local-flink.sh",
+    )
+    parser.add_argument(
+        "--cluster-only",
+        action="store_true",
+        help="with --jobmanager: skip the runs in a process of its own",
+    )
     parser.add_argument(
         "--no-status",
         action="store_true",
         help="run the monitor without its status changes (--status.topic ''), to see their cost",
     )
     parser.add_argument(
-        "--timeout", type=float, default=360.0, help="give up on a mode after this many seconds"
+        "--timeout", type=float, default=360.0, help="give up on a run after this many seconds"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.cluster_only and not args.jobmanager:
+        parser.error("--cluster-only needs --jobmanager")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    parallelisms = [int(value) for value in args.parallelism.split(",")]
+    places: list[str | None] = [] if args.cluster_only else [None]
+    if args.jobmanager:
+        places.append(args.jobmanager)
+        overview = kafka_tools.flink_rest(args.jobmanager, "/overview")
+        console.print(
+            f"Flink cluster at {args.jobmanager}: {overview['taskmanagers']} TaskManagers, "
+            f"{overview['slots-available']} of {overview['slots-total']} slots free"
+        )
     console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
     with kafka_tools.preloaded_topic(args.devices, args.events, 0.01) as (topic, total):
         console.print(f"preloaded {total:,} events from {args.devices:,} devices into {topic}")
@@ -163,15 +226,25 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             ["one confluent-kafka consumer", f"{load:.2f}", "-", f"{python_rate:,.0f}", "-"]
         )
-        for mode in args.modes.split(","):
-            load = wait_for_quiet_machine()
-            result = measure_monitor(
-                topic, total, mode, args.parallelism, args.timeout, not args.no_status
-            )
-            rows.append(_row(f"monitor, {mode}", load, total, result, ceiling))
-            console.print(f"{mode}: committed offsets (s, events): {result.samples}")
+        for jobmanager in places:
+            where = f"on the cluster at {jobmanager}" if jobmanager else "in its own process"
+            for parallelism in parallelisms:
+                for mode in args.modes.split(","):
+                    load = wait_for_quiet_machine()
+                    result = measure_monitor(
+                        topic,
+                        total,
+                        mode,
+                        parallelism,
+                        args.timeout,
+                        not args.no_status,
+                        jobmanager,
+                    )
+                    name = f"monitor {where}, parallelism {parallelism}, {mode}"
+                    rows.append(_row(name, load, total, result, ceiling))
+                    console.print(f"{name}: committed offsets (s, events): {result.samples}")
     print_table(
-        f"Kafka to Kafka, {total:,} events, parallelism {args.parallelism}",
+        f"Kafka to Kafka, {total:,} events",
         ["reader", "load", "launch to all committed s", "events/s", "of the ceiling"],
         rows,
     )

@@ -1,16 +1,20 @@
 """Kafka and process helpers for the monitor's Kafka benchmarks: fresh topics, offsets,
-a preloaded fleet, and the monitor started and stopped as a process of its own."""
+a preloaded fleet, and the monitor started and stopped, as a process of its own or as
+a job submitted to a Flink cluster."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
@@ -129,6 +133,94 @@ def stop_monitor(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=20)
+
+
+class RunningMonitor(Protocol):
+    """The monitor of one benchmark run, wherever it runs."""
+
+    def check(self) -> None:
+        """Raise when the monitor has ended (it runs until stopped)."""
+
+    def stop(self) -> None:
+        """Stop it; return once it has stopped."""
+
+
+class MonitorProcess:
+    """`iot-monitor run` in a process of its own: the job in that process's JVM."""
+
+    def __init__(self, flags: Sequence[str], log_name: str) -> None:
+        self.process = start_monitor(flags, log_name)
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(
+                f"the monitor exited with {self.process.returncode}; see its log in "
+                f"{cache_dir() / 'logs'}"
+            )
+
+    def stop(self) -> None:
+        stop_monitor(self.process)
+
+
+def flink_rest(jobmanager: str, path: str, method: str = "GET") -> Any:
+    """One call of a Flink cluster's REST API at `jobmanager` (HOST:PORT); its JSON answer."""
+    request = urllib.request.Request(f"http://{jobmanager}{path}", method=method)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body = answer.read()
+    return json.loads(body) if body else None
+
+
+class ClusterJob:
+    """The monitor submitted to the Flink cluster at `jobmanager` with
+    `iot-monitor run --jobmanager`, which returns once the job is submitted; stopped by
+    cancelling the job through the REST API."""
+
+    def __init__(self, flags: Sequence[str], log_name: str, jobmanager: str) -> None:
+        self.jobmanager = jobmanager
+        logs = cache_dir() / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log = logs / f"{log_name}.log"
+        done = subprocess.run(
+            [str(VENV_BIN / "iot-monitor"), "run", "--jobmanager", jobmanager, *flags],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        log.write_text(done.stdout + done.stderr)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines or len(lines[-1]) != 32:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"the submission to {jobmanager} failed: {last} (see {log})")
+        self.job_id = lines[-1]
+
+    def state(self) -> str:
+        return str(flink_rest(self.jobmanager, f"/jobs/{self.job_id}")["state"])
+
+    def check(self) -> None:
+        state = self.state()
+        if state in ("FAILED", "CANCELED", "FINISHED"):
+            raise RuntimeError(f"job {self.job_id} on {self.jobmanager} is {state}")
+
+    def stop(self, timeout_s: float = 60) -> None:
+        if self.state() in ("FAILED", "CANCELED", "FINISHED"):
+            return
+        flink_rest(self.jobmanager, f"/jobs/{self.job_id}?mode=cancel", method="PATCH")
+        deadline = time.monotonic() + timeout_s
+        while self.state() != "CANCELED":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"job {self.job_id} not cancelled within {timeout_s} s")
+            time.sleep(0.2)
+
+
+def launch_monitor(
+    flags: Sequence[str], log_name: str, jobmanager: str | None = None
+) -> RunningMonitor:
+    """The monitor with these flags: in a process of its own, or, with `jobmanager`
+    (HOST:PORT of a Flink cluster's REST API), as a job of that cluster. Its log (the
+    submission's, for a cluster) goes to .local/bench/logs/."""
+    if jobmanager is None:
+        return MonitorProcess(flags, log_name)
+    return ClusterJob(flags, log_name, jobmanager)
 
 
 def monitor_flags(
