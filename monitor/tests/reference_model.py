@@ -21,7 +21,8 @@ the newest start counts. At check T a device's timeout and pause are looked up f
 by field: its own key, then the patterns matching it (longest first, then in string
 order), then the flags. A paused check raises no alert and no silent change (a return
 still ends a reported silence). A device registered (`expected`) before it ever sent
-counts its registration as a time, and its silence from it is `never-seen`; a
+counts its registration (the record's own time) as a time, and its silence from it
+is `never-seen`; a
 registration withdrawn before it sends ends its watch (`forgotten` if reported).
 """
 
@@ -143,7 +144,7 @@ class Model:
         expected = timeline[-1][1].expected
         device = self.devices.get(key)
         if expected and (device is None or not device.times):
-            self.devices[key] = _Device(times=[start], registered=start)
+            self.devices[key] = _Device(times=[time_ms], registered=time_ms)
         elif not expected and device is not None and device.times == [device.registered]:
             if device.silent_since is not None:
                 self.changes.append((key, "forgotten", device.silent_since, start))

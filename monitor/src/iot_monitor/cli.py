@@ -242,7 +242,7 @@ def _change(
         raise typer.Exit(code=1) from None
 
 
-def _stored(settings: MonitorSettings) -> dict[str, Stored]:
+def _records(settings: MonitorSettings) -> list[Stored]:
     from iot_monitor.devices import DevicesError, read_topic
 
     try:
@@ -250,6 +250,12 @@ def _stored(settings: MonitorSettings) -> dict[str, Stored]:
     except DevicesError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None
+
+
+def _stored(settings: MonitorSettings) -> dict[str, Stored]:
+    from iot_monitor.devices import newest
+
+    return newest(_records(settings))
 
 
 def _bad_flag(flag: str, problem: str) -> typer.Exit:
@@ -428,14 +434,14 @@ def devices_show(
     from iot_monitor.devices import bad_values, view
     from iot_monitor.durations import duration_text
 
-    stored = _stored(settings)
-    resolved, read = view(settings, stored)
-    problems = [*(f"{key}: not a JSON object" for key in bad_values(stored))]
+    records = _records(settings)
+    resolved, read = view(settings, records)
+    problems = [*(f"{key}: not a JSON object" for key in bad_values(records))]
     problems += [str(problem).split(": ", 1)[1] for problem in read.problems()]
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     if device_id is None:
         for key in resolved.settingKeys():
-            typer.echo(f"{key}: {(stored[key].value or b'null').decode()}")
+            typer.echo(f"{key}: {resolved.valueOf(key)}")
         typer.echo(f"{len(resolved.settingKeys())} keys on {settings.settings_topic}")
     else:
         effective = dict(resolved.effective(device_id, now_ms))

@@ -34,13 +34,14 @@ def _device_settings(
     if not settings.settings_topic:
         return None, rejected
     j_env = env._j_stream_execution_environment
-    good = java_class("KafkaSettings").kafka(
+    kafka_settings = java_class("KafkaSettings")
+    good = kafka_settings.kafka(
         j_env,
         {**consumer_properties(settings), "group.id": f"{settings.group_id}-settings"},
         settings.settings_topic,
         settings.time_unit.ms_per_unit,
     )
-    return good, rejected.union(java_class("Inputs").rejected(good))
+    return good, kafka_settings.withBadSettings(rejected, good)
 
 
 def attach_kafka_job(env: StreamExecutionEnvironment, settings: MonitorSettings) -> None:

@@ -245,7 +245,8 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
 
     /** A setting, read while the watermark stands at {@code watermarkMs}. */
     private void apply(SettingRecord setting, long watermarkMs) throws Exception {
-        // A setting read after its time applies from the first check not made yet.
+        // A setting read after its time applies from the first check not made yet (and
+        // so wins over one read earlier that starts before that check).
         long fromMs = Math.max(setting.timeMs, schedule.firstCheckAfter(watermarkMs));
         if (setting.isPattern()) {
             String glob = setting.key.substring(DeviceSettings.PATTERN_PREFIX.length());
@@ -285,9 +286,10 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         }
         SilenceSchedule.Plan plan = planOf(setting.key, state);
         if (expected && !state.hasTimes()) {
-            // Registered: as if it had sent at that instant, and never since.
-            schedule.firstEvent(state, fromMs, watermarkMs, plan);
-            state.registeredMs = fromMs;
+            // Registered: as if it had sent at the record's time (read late, as a late
+            // event), and never since.
+            schedule.firstEvent(state, setting.timeMs, watermarkMs, plan);
+            state.registeredMs = setting.timeMs;
             devicesTracked++;
             device.update(state);
             setTimer(state);

@@ -13,6 +13,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.kafka.shaded.org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
@@ -49,6 +50,12 @@ public final class KafkaSettings {
                 .process(new SettingsInput.Split(), TypeInformation.of(SettingRecord.class))
                 .setParallelism(1)
                 .name("split good settings from bad");
+    }
+
+    /** The events' dead letters {@code rejected}, joined by those of the settings {@code good} set aside. */
+    public static DataStream<DecodedEvent> withBadSettings(
+            DataStream<DecodedEvent> rejected, SingleOutputStreamOperator<SettingRecord> good) {
+        return rejected.union(Inputs.rejected(good));
     }
 
     /** A record of the settings topic, read: its key, its value, its timestamp. */

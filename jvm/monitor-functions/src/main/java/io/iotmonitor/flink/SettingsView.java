@@ -12,6 +12,7 @@ import java.util.Map;
  */
 public final class SettingsView {
     private final Map<String, long[]> own = new HashMap<>();
+    private final Map<String, String> values = new HashMap<>();
     private final Patterns patterns = new Patterns();
     private final SilenceSchedule.Plan flags;
 
@@ -20,6 +21,9 @@ public final class SettingsView {
         flags = new SilenceSchedule(1, flagTimeoutMs, 0).flags();
         Map<String, long[]> globs = new HashMap<>();
         for (SettingRecord record : records) {
+            values.put(
+                    record.key,
+                    record.payload == null ? "null" : new String(record.payload, java.nio.charset.StandardCharsets.UTF_8));
             if (record.isPattern()) {
                 String glob = record.key.substring(DeviceSettings.PATTERN_PREFIX.length());
                 globs.put(glob, DeviceSettings.put(globs.get(glob), record.timeMs, record));
@@ -48,6 +52,11 @@ public final class SettingsView {
         }
         view.put("expected", Boolean.toString(DeviceSettings.expectedLast(timeline)));
         return view;
+    }
+
+    /** The newest good value of {@code key}, as written ("null": deleted). */
+    public String valueOf(String key) {
+        return values.get(key);
     }
 
     /** The device ids with settings of their own, and the patterns (as keys), sorted. */

@@ -269,6 +269,90 @@ class DeviceMonitorTest {
         assertEquals(0, monitor.harness.numEventTimeTimers());
     }
 
+    // --- per-device settings --------------------------------------------------------
+
+    @Test
+    void aPatternReplansTheChecksOfDevicesAlreadyWatched() throws Exception {
+        Monitor monitor = monitor(NEVER_EXPIRES).event("d1", 0).event("x", 0).watermark(10_000);
+        monitor.setting("pattern:d*", "{\"inactivity-timeout\": \"20s\"}", 10_000).watermark(60_000);
+        // 20 s for d1 from 10 000 on: silent at 30 000, not 90 000 as with the flags.
+        assertEquals(List.of(alert(30_000, "d1", 0), alert(60_000, "d1", 0)), monitor.alerts());
+        assertEquals(List.of(silent("d1", 0, 30_000)), monitor.changes());
+    }
+
+    @Test
+    void theDevicesOwnKeyWinsThenTheLongestPatternThenTheFlags() throws Exception {
+        Monitor monitor = monitor(NEVER_EXPIRES);
+        monitor.setting("pattern:d*", "{\"inactivity-timeout\": \"20s\"}", 0);
+        monitor.setting("pattern:dev*", "{\"inactivity-timeout\": \"45s\"}", 0);
+        monitor.setting("dev1", "{\"inactivity-timeout\": \"90s\"}", 0);
+        monitor.event("dev1", 0).event("dev2", 0).event("dx", 0).event("other", 0).watermark(120_000);
+        assertEquals(List.of(alert(30_000, "dx", 0)), monitor.alertsOf("dx").subList(0, 1));
+        assertEquals(List.of(alert(60_000, "dev2", 0)), monitor.alertsOf("dev2").subList(0, 1));
+        assertEquals(List.of(alert(120_000, "dev1", 0)), monitor.alertsOf("dev1"));
+        assertEquals(List.of(alert(90_000, "other", 0)), monitor.alertsOf("other").subList(0, 1));
+    }
+
+    @Test
+    void aPauseRaisesNothingAndEndingOnACheckReportsTheSilenceAtThatCheck() throws Exception {
+        Monitor monitor = monitor(NEVER_EXPIRES).event("d", 0).watermark(0);
+        monitor.setting("d", "{\"paused-until\": 120}", 0).watermark(119_999);
+        assertEquals(List.of(), monitor.alerts());
+        assertEquals(List.of(), monitor.changes());
+        monitor.watermark(120_000);
+        assertEquals(List.of(alert(120_000, "d", 0)), monitor.alerts());
+        assertEquals(List.of(silent("d", 0, 120_000)), monitor.changes());
+    }
+
+    @Test
+    void anExpectedDeviceThatNeverSendsIsNeverSeenFromItsRegistration() throws Exception {
+        Monitor monitor = monitor(NEVER_EXPIRES).watermark(0);
+        monitor.setting("g", "{\"expected\": true}", 10_000).watermark(90_000);
+        assertEquals(List.of(alert(90_000, "g", 10_000)), monitor.alerts());
+        monitor.event("g", 100_000).watermark(150_000);
+        assertEquals(
+                List.of(new Changed("g", SilenceSchedule.NEVER_SEEN, 10_000, 90_000), back("g", 10_000, 100_000)),
+                monitor.changes());
+    }
+
+    @Test
+    void aDeletionGivesTheDeviceBackToThePatternsAndFlags() throws Exception {
+        Monitor monitor = monitor(NEVER_EXPIRES).event("d", 0).watermark(0);
+        monitor.setting("d", "{\"inactivity-timeout\": \"10m\"}", 0);
+        monitor.setting("d", null, 100_000).watermark(120_000);
+        // The 10 minutes hold until 100 000; from then on the flags' 60 s.
+        assertEquals(List.of(alert(120_000, "d", 0)), monitor.alerts());
+    }
+
+    @Test
+    void settingsAndRegistrationsSurviveARestore() throws Exception {
+        Monitor before = monitor(NEVER_EXPIRES).watermark(0);
+        before.setting("pattern:m-*", "{\"inactivity-timeout\": \"5m\"}", 0);
+        before.setting("g", "{\"expected\": true}", 0);
+        before.event("m-1", 0).event("d", 0).watermark(30_000);
+        Monitor after = restore(before.harness.snapshot(1L, 30_000L), NEVER_EXPIRES);
+        after.watermark(330_000);
+        List<Alerted> alerts = concat(before.alerts(), after.alerts());
+        assertEquals(alert(330_000, "m-1", 0), alerts.stream().filter(a -> a.deviceId().equals("m-1")).findFirst().orElseThrow());
+        assertEquals(alert(90_000, "g", 0), alerts.stream().filter(a -> a.deviceId().equals("g")).findFirst().orElseThrow());
+        assertEquals(alert(90_000, "d", 0), alerts.stream().filter(a -> a.deviceId().equals("d")).findFirst().orElseThrow());
+    }
+
+    @Test
+    void badSettingsSayWhy() {
+        assertTrue(DeviceSettings.parseText("d", "{\"inactivity-timeout\": \"-1s\"}", 1000, 1000).reason.contains("not a duration"));
+        assertTrue(DeviceSettings.parseText("d", "{\"inactivity-timeout\": \"0s\"}", 1000, 1000).reason.contains("not positive"));
+        assertTrue(DeviceSettings.parseText("d", "{\"paused-until\": 1}", 1000_000, 1000).reason.contains("a pause in the past"));
+        assertTrue(DeviceSettings.parseText("d", "{\"mute\": true}", 1000, 1000).reason.contains("unknown field"));
+        assertTrue(DeviceSettings.parseText("d", "[1]", 1000, 1000).reason.contains("not a JSON object"));
+        assertTrue(DeviceSettings.parseText("d", "{", 1000, 1000).reason.contains("not JSON"));
+        assertTrue(DeviceSettings.parseText("pattern:[a", "{}", 1000, 1000).reason.contains("never closed"));
+        assertTrue(DeviceSettings.parseText("pattern:" + "?".repeat(300), "{}", 1000, 1000).reason.contains("no device has"));
+        assertTrue(DeviceSettings.parseText("d\u0000", "{}", 1000, 1000).reason.contains("control character"));
+        assertTrue(DeviceSettings.parseText("d", "{\"paused-until\": \"2026-12-24T00:00:00Z\"}", 1000, 1000).isGood());
+        assertTrue(Glob.of("m-[!0-4]?").matches("m-7x") && !Glob.of("m-[!0-4]?").matches("m-3x"));
+    }
+
     // --- restore from a snapshot -------------------------------------------------
 
     /** Mid-silence: alerted at 90 000, the next check at 120 000 still to come. */
