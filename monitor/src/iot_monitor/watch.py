@@ -63,7 +63,8 @@ class AlertBoard:
         )
 
     def add_status(self, value: bytes) -> str | None:
-        """A status change; a device back or forgotten leaves the silent ones."""
+        """A status change; a device back or forgotten leaves the silent ones, one never
+        seen (registered, never sent) gets a line of its own."""
         body = json.loads(value)
         status = str(body["status"])
         at_ms = self.unit.to_ms(body["at"])
@@ -71,6 +72,10 @@ class AlertBoard:
             line = f"INPUT {status.removeprefix('input-').upper()} at {clock(at_ms)}"
         elif status == "silent":
             return None  # its alert says it
+        elif status == "never-seen":
+            # Its alerts follow; what they cannot say is that it never sent at all.
+            registered_ms = self.unit.to_ms(body["since"])
+            line = f"NEVER SEEN {body['device-id']}: registered at {clock(registered_ms)}"
         else:
             device = str(body["device-id"])
             self.devices.pop(device, None)

@@ -39,3 +39,13 @@ def test_a_device_that_comes_back_leaves_the_table_and_says_after_how_long() -> 
     idle = board.add_status(b'{"monitor": "iot-monitor", "status": "input-idle", "at": 1200}')
     assert idle == "INPUT IDLE at 00:20:00"
     assert board.devices == {}
+
+
+def test_an_expected_device_that_never_sent_gets_a_line_of_its_own() -> None:
+    from iot_monitor.watch import AlertBoard
+
+    board = AlertBoard(TimeUnit.SECONDS)
+    line = board.add_status(
+        b'{"device-id": "g1", "status": "never-seen", "since": 1000, "at": 1080}'
+    )
+    assert line == "NEVER SEEN g1: registered at 00:16:40"
