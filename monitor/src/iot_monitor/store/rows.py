@@ -16,7 +16,7 @@ from iot_monitor.timeunit import TimeUnit
 ALERTS = "alerts_ingest"
 DEVICE_STATUS = "device_status_ingest"
 MONITOR_INPUT = "monitor_input_ingest"
-DEVICE_STATES = ("silent", "back", "forgotten")
+DEVICE_STATES = ("silent", "back", "forgotten", "never-seen")
 INPUT_STATES = ("input-idle", "input-unavailable", "input-resumed")
 # vector.yaml's bounds: 1e14 ms is in the year 5138, 1e11 ms in 1973.
 MAX_MS = 1e14
@@ -91,7 +91,7 @@ def status_row(value: bytes | None, unit: TimeUnit) -> tuple[str, Row]:
     time = as_time(change.get("at"), "at", unit)
     if "device-id" in change:
         if status not in DEVICE_STATES:
-            raise Unmappable("status of a device must be silent, back or forgotten")
+            raise Unmappable("status of a device must be silent, back, forgotten or never-seen")
         device_id = identifier(change, "device-id")
         since = as_time(change.get("since"), "since", unit)
         return DEVICE_STATUS, {
