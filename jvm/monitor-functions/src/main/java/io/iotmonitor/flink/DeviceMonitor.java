@@ -72,6 +72,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     private transient ValueState<DeviceState> device;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Reporter reporter;
+    private transient LazyPlan plan;
     private transient Patterns patterns;
     private transient BroadcastState<String, long[]> patternState;
     private transient long prunedAtMs;
@@ -147,8 +148,11 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
                         VoidNamespace.INSTANCE,
                         VoidNamespaceSerializer.INSTANCE,
                         new ValueStateDescriptor<>(DEVICE_STATE, TypeInformation.of(DeviceState.class)));
-        timers = getInternalTimerService("device-checks", VoidNamespaceSerializer.INSTANCE, this);
+        // The name of the timers of the versions before this one (a function's): their
+        // savepoints' timers fire here.
+        timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
         reporter = new Reporter();
+        plan = new LazyPlan();
         MetricGroup metrics = getMetricGroup();
         metrics.gauge("devicesTracked", (Gauge<Long>) () -> devicesTracked);
         metrics.gauge("devicesSilent", (Gauge<Long>) () -> devicesSilent);
@@ -189,6 +193,45 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         return patterns.planOf(deviceId, state == null ? null : state.settings, schedule.flags());
     }
 
+    /**
+     * A device's settings, looked up only if the schedule asks: most events extend the
+     * device's run without a look at its timeout, and matching the patterns costs.
+     */
+    private final class LazyPlan implements SilenceSchedule.Plan {
+        private String deviceId;
+        private DeviceState state;
+        private SilenceSchedule.Plan resolved;
+
+        LazyPlan of(String deviceId, DeviceState state) {
+            this.deviceId = deviceId;
+            this.state = state;
+            this.resolved = null;
+            return this;
+        }
+
+        private SilenceSchedule.Plan get() {
+            if (resolved == null) {
+                resolved = planOf(deviceId, state);
+            }
+            return resolved;
+        }
+
+        @Override
+        public long timeoutAt(long checkMs) {
+            return get().timeoutAt(checkMs);
+        }
+
+        @Override
+        public boolean pausedAt(long checkMs) {
+            return get().pausedAt(checkMs);
+        }
+
+        @Override
+        public long changeAfter(long checkMs) {
+            return get().changeAfter(checkMs);
+        }
+    }
+
     /** Without a settings stream (a replay, or no settings topic): events only. */
     @Override
     public void processElement(StreamRecord<String> element) throws Exception {
@@ -201,15 +244,15 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         long timeMs = element.getTimestamp();
         long watermarkMs = watermark();
         DeviceState state = device.value();
-        SilenceSchedule.Plan plan = planOf(deviceId, state);
         if (state == null || !state.hasTimes()) {
-            state = schedule.firstEvent(state, timeMs, watermarkMs, plan);
+            state = schedule.firstEvent(state, timeMs, watermarkMs, planOf(deviceId, state));
             devicesTracked++;
             device.update(state);
             setTimer(state);
             return;
         }
-        int outcome = schedule.onEvent(state, timeMs, watermarkMs, plan, reporter.to(deviceId, timeMs));
+        int outcome =
+                schedule.onEvent(state, timeMs, watermarkMs, plan.of(deviceId, state), reporter.to(deviceId, timeMs));
         store(state, outcome);
     }
 
