@@ -206,3 +206,27 @@ def readme_default(field: FieldInfo) -> str:
 def test_the_readme_flag_table_lists_the_settings_flags_and_defaults() -> None:
     expected = {flag_of(field): readme_default(field) for field in FIELDS.values()}
     assert readme_flag_table() == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["set", "d1"], "set: give --inactivity-timeout, --expected or --not-expected"),
+        (["set", "d1", "--inactivity-timeout", "often"], "--inactivity-timeout: 'often' is not"),
+        (["pause", "d1", "--until", "2020-01-01T00:00:00Z"], "--until: 2020-01-01T00:00:00Z is"),
+        (
+            ["pause", "d1", "--until", "2030-01-01T00:00:00"],
+            "--until: '2030-01-01T00:00:00' has no zone",
+        ),
+        (["pause", "d1", "--until", "soon"], "--until: 'soon' is neither"),
+        (["expect"], "expect: give device ids, or --from-file"),
+        (["expect", "pattern:m-*"], "expect: a pattern cannot be expected"),
+    ],
+)
+def test_a_bad_devices_flag_says_which_before_anything_is_read_or_written(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No broker is reachable here: these must fail on the flags alone.
+    code = cli.main(["devices", *argv, "--kafka.bootstrap.servers", "localhost:1"])
+    assert code == 2
+    assert f"error: {says}" in capsys.readouterr().err
