@@ -70,8 +70,10 @@ class _Device:
 _UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
-def duration_ms(text: str) -> int:
+def duration_ms(text: str | float) -> int:
     """A setting's duration ("90s", "15m", "500ms"; a bare number is seconds)."""
+    if not isinstance(text, str):
+        return round(text * 1000)
     number = text.rstrip("smhd")
     return round(float(number) * _UNITS_MS[text[len(number) :] or "s"])
 

@@ -138,7 +138,7 @@ def setting_value(rng: random.Random, key: str, time_ms: int, interval: int) -> 
     value: dict = {}  # type: ignore[type-arg]
     if roll < 0.6 or rng.random() < 0.3:
         value["inactivity-timeout"] = rng.choice(
-            ["5s", "20s", "45s", "60s", "90s", "200s", "500ms"]
+            ["5s", "20s", "45s", "60s", "90s", "200s", "500ms", 30, 0.5]
         )
     if 0.45 < roll < 0.8 or rng.random() < 0.2:
         end = (time_ms // interval + rng.randrange(1, 6)) * interval + rng.choice([0, 0, 1, -1])

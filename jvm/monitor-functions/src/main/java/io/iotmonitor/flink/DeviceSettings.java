@@ -16,7 +16,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
  * how a key's values over time are kept.
  *
  * <p>Key: a device id, or {@code pattern:} and a {@link Glob}. Value: a JSON object with
- * any of {@code inactivity-timeout} (a duration, {@code "15m"}), {@code paused-until}
+ * any of {@code inactivity-timeout} (a duration, {@code "15m"}, or a number of seconds), {@code paused-until}
  * (an ISO-8601 instant, or a time in the input's unit; null: not paused) and {@code
  * expected} (a device is registered); no value deletes the key. A record replaces its
  * key's whole value, from its time on.
@@ -136,9 +136,11 @@ public final class DeviceSettings {
     }
 
     private static long timeout(JsonParser parser, JsonToken token) throws java.io.IOException {
-        if (token != JsonToken.VALUE_STRING) {
+        if (token != JsonToken.VALUE_STRING && token != JsonToken.VALUE_NUMBER_INT
+                && token != JsonToken.VALUE_NUMBER_FLOAT) {
             throw new IllegalArgumentException(TIMEOUT + " is a duration such as \"15m\"");
         }
+        // A bare number is seconds, as on the command line.
         String text = parser.getText();
         Matcher match = DURATION.matcher(text);
         if (!match.matches()) {

@@ -351,6 +351,8 @@ class DeviceMonitorTest {
         assertTrue(DeviceSettings.parseText("d\u0000", "{}", 1000, 1000).reason.contains("control character"));
         assertTrue(DeviceSettings.parseText("d", "{\"paused-until\": \"2026-12-24T00:00:00Z\"}", 1000, 1000).isGood());
         assertTrue(Glob.of("m-[!0-4]?").matches("m-7x") && !Glob.of("m-[!0-4]?").matches("m-3x"));
+        assertEquals(90_000, DeviceSettings.parseText("d", "{\"inactivity-timeout\": 90}", 1000, 1000).timeoutMs);
+        assertTrue(DeviceSettings.parseText("d", "{\"inactivity-timeout\": -90}", 1000, 1000).reason.contains("not a duration"));
     }
 
     // --- restore from a snapshot -------------------------------------------------
