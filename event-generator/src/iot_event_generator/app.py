@@ -3,9 +3,14 @@ progress line, flush, write the truth file, report."""
 
 from __future__ import annotations
 
+import math
+import time
+
 from rich.console import Console
 
-from iot_event_generator.kafka_sink import KafkaSink
+from iot_event_generator.device_settings import class_settings, write_settings_file
+from iot_event_generator.kafka_sink import KafkaSink, publish_settings
+from iot_event_generator.pacing import planned_start
 from iot_event_generator.progress import ProgressLine
 from iot_event_generator.runner import run
 from iot_event_generator.settings import STDOUT, GeneratorSettings
@@ -28,6 +33,33 @@ def open_sink(settings: GeneratorSettings) -> Sink:
     )
 
 
+def write_device_settings(settings: GeneratorSettings, start: float) -> list[str]:
+    """Write the classes' settings where asked, applying from `start` (epoch seconds,
+    the first event's moment); return where they went. SinkError if they could not be."""
+    records = class_settings(settings.device_classes)
+    written = []
+    if settings.settings_topic is not None:
+        publish_settings(
+            settings.bootstrap_servers,
+            settings.settings_topic,
+            settings.kafka_properties,
+            settings.connect_timeout_seconds,
+            [record.kafka_record() for record in records],
+            # Kafka timestamps are epoch milliseconds whatever the events' unit.
+            math.floor(start * 1000),
+        )
+        written.append(f"Kafka topic '{settings.settings_topic}' at {settings.bootstrap_servers}")
+    if settings.settings_file is not None:
+        try:
+            write_settings_file(
+                settings.settings_file, records, settings.time_unit.from_epoch_seconds(start)
+            )
+        except OSError as exc:
+            raise SinkError(f"cannot write {settings.settings_file}: {exc.strerror}") from None
+        written.append(f"file {settings.settings_file}")
+    return written
+
+
 def execute(settings: GeneratorSettings) -> int:
     # Events may go to standard output; everything for the operator goes elsewhere then.
     console = Console(stderr=settings.output == STDOUT, highlight=False, soft_wrap=True)
@@ -37,9 +69,19 @@ def execute(settings: GeneratorSettings) -> int:
     except SinkError as exc:
         errors.print(f"error: {exc}", markup=False)
         return EXIT_FAILED
+    # The device settings go out before the first event, applying from its moment: a
+    # --no-sleep run starts there; a live run starts once they are written, a little later.
+    start = planned_start(settings, time.time())
+    try:
+        settings_written = write_device_settings(settings, start)
+    except SinkError as exc:
+        sink.close()
+        errors.print(f"error: {exc}", markup=False)
+        return EXIT_FAILED
     show_progress = not settings.quiet and console.is_terminal
     with StopRequest() as stop, ProgressLine(console, show_progress) as progress:
-        report = run(settings, sink, should_stop=stop, on_progress=progress.update)
+        report = run(settings, sink, should_stop=stop, on_progress=progress.update, start=start)
+    report.settings_written = settings_written
     if show_progress and report.events_sent and not settings.output:
         console.print("Waiting for Kafka to acknowledge the last records...", markup=False)
     report.delivery = sink.close()

@@ -12,6 +12,7 @@ from iot_event_generator.options import (
     BadFractionFlag,
     BootstrapServersFlag,
     ConnectTimeoutFlag,
+    DeviceClassesFlag,
     DurationSecondsFlag,
     EventIntervalMsFlag,
     FailureProbabilityFlag,
@@ -23,6 +24,8 @@ from iot_event_generator.options import (
     RateFlag,
     RecoveryProbabilityFlag,
     SeedFlag,
+    SettingsFileFlag,
+    SettingsTopicFlag,
     StartTimeFlag,
     TimeUnitFlag,
     TopicFlag,
@@ -45,6 +48,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     "Kafka (or a file). Ends with a summary of what was sent and which devices failed when."
 )
 def generate(
+    ctx: typer.Context,
     bootstrap_servers: BootstrapServersFlag = "localhost:9092",
     topic: TopicFlag = "events",
     num_devices: NumDevicesFlag = 10,
@@ -63,10 +67,17 @@ def generate(
     bad_fraction: BadFractionFlag = 0.0,
     kafka_properties: KafkaPropertiesFlag = None,
     connect_timeout: ConnectTimeoutFlag = 10,
+    device_classes: DeviceClassesFlag = None,
+    settings_topic: SettingsTopicFlag = None,
+    settings_file: SettingsFileFlag = None,
 ) -> int:
-    values = dict(locals())
-    values["kafka_properties"] = values["kafka_properties"] or []
-    values["connect_timeout_seconds"] = values.pop("connect_timeout")
+    flags = dict(locals())
+    del flags["ctx"]
+    # Only the flags given (on the command line or by their variables) go to the
+    # settings, which have the same defaults: so they know which were given.
+    values = {name: value for name, value in flags.items() if given(ctx, name)}
+    if "connect_timeout" in values:
+        values["connect_timeout_seconds"] = values.pop("connect_timeout")
     try:
         settings = GeneratorSettings.model_validate(values)
     except ValidationError as exc:
@@ -74,6 +85,13 @@ def generate(
     from iot_event_generator.app import execute
 
     return execute(settings)
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether flag `name` was given on the command line or by its variable."""
+    source = ctx.get_parameter_source(name)
+    # By name: typer vendors its own click, whose ParameterSource is not click's.
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
 def describe_error(exc: ValidationError) -> str:

@@ -9,18 +9,44 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import accumulate, chain, pairwise
+
+DEFAULT_CLASS_NAME = "device"
 
 
-def device_id_format(num_devices: int) -> str:
-    """printf-style format of the device ids: 1-based, zero-padded to at least 4 digits."""
-    return f"device-%0{max(4, len(str(num_devices)))}d"
+def device_id_format(num_devices: int, name: str = DEFAULT_CLASS_NAME) -> str:
+    """printf-style format of the device ids: `<name>-<n>`, n 1-based and zero-padded
+    to at least 4 digits."""
+    return name.replace("%", "%%") + f"-%0{max(4, len(str(num_devices)))}d"
 
 
 def device_id(index: int, num_devices: int) -> str:
     return device_id_format(num_devices) % index
+
+
+def rounds_in(duration_seconds: float, interval_seconds: float) -> int:
+    """Rounds of a run: one starts every interval, the first at the start."""
+    # The small tolerance keeps 60 s / 10 ms at 6000 rounds despite float rounding.
+    return max(1, math.ceil(duration_seconds / interval_seconds - 1e-9))
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceClass:
+    """Devices `<name>-0001` ... `<name>-<count>` that each send one event every
+    `interval_seconds`. A fleet without classes is the one class `device`."""
+
+    name: str
+    interval_seconds: float
+    count: int
+
+    @property
+    def id_format(self) -> str:
+        return device_id_format(self.count, self.name)
+
+    def device_id(self, index: int) -> str:
+        return self.id_format % index
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +92,20 @@ def plan_fleet(
             recovers_at = fails_at + (duration_seconds - fails_at) * (1.0 - rng.random())
         outages.append(Outage(device, fails_at, recovers_at))
     return FleetPlan(num_devices, run_id, tuple(outages))
+
+
+def split_plan(plan: FleetPlan, classes: Sequence[DeviceClass]) -> list[FleetPlan]:
+    """The plan of each class, whose devices are numbered from 1 within it; `plan`
+    numbers the devices of all classes one after another, in class order."""
+    ends = list(accumulate(c.count for c in classes))
+    outages: list[list[Outage]] = [[] for _ in classes]
+    for outage in plan.outages:
+        k = bisect_left(ends, outage.device)
+        first = ends[k] - classes[k].count
+        outages[k].append(Outage(outage.device - first, outage.fails_at, outage.recovers_at))
+    return [
+        FleetPlan(c.count, plan.run_id, tuple(o)) for c, o in zip(classes, outages, strict=True)
+    ]
 
 
 def failing_devices(num_devices: int, probability: float, rng: random.Random) -> Iterator[int]:

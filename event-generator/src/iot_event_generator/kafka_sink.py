@@ -4,6 +4,7 @@ honestly what the broker acknowledged."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -41,6 +42,89 @@ FLUSH_TIMEOUT_SECONDS = 30.0
 PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
 
 
+def make_producer(
+    bootstrap_servers: str,
+    properties: dict[str, str],
+    errors: ClientErrors,
+    on_delivery: Callable[[KafkaError | None, Message], None],
+) -> Producer:
+    quiet_logger = logging.getLogger("iot_event_generator.librdkafka")
+    quiet_logger.addHandler(logging.NullHandler())
+    quiet_logger.propagate = False
+    try:
+        client_config = librdkafka_config(properties, tuning=True)
+    except KafkaSettingsError as exc:
+        raise SinkError(f"--kafka.property: {exc}") from None
+    config = {
+        **PRODUCER_DEFAULTS,
+        **client_config,
+        "bootstrap.servers": bootstrap_servers,
+        # Only failures are reported, so the hot path pays nothing per success;
+        # after flush() every record not reported failed was acknowledged.
+        "delivery.report.only.error": True,
+        "on_delivery": on_delivery,
+        "error_cb": errors,
+        "logger": quiet_logger,
+    }
+    try:
+        return Producer(config)
+    except KafkaException as exc:
+        raise SinkError(f"invalid Kafka client settings: {exc.args[0].str()}") from None
+
+
+def check_topic(
+    producer: Producer,
+    bootstrap_servers: str,
+    errors: ClientErrors,
+    timeout: float,
+    topic: str,
+    what: str = "topic",
+) -> None:
+    try:
+        metadata = cluster_metadata(producer, bootstrap_servers, errors, timeout, topic)
+    except KafkaConnectionError as exc:
+        raise SinkError(str(exc)) from None
+    found = metadata.topics.get(topic)
+    if found is None or found.error is not None:
+        raise SinkError(f"{what} '{topic}' does not exist at {bootstrap_servers}")
+
+
+def publish_settings(
+    bootstrap_servers: str,
+    topic: str,
+    properties: dict[str, str],
+    connect_timeout: float,
+    records: list[tuple[bytes, bytes]],
+    timestamp_ms: int,
+) -> None:
+    """Produce the device settings `records` to `topic`, stamped `timestamp_ms`, and
+    wait until the broker has every one of them; SinkError if it does not."""
+    problems: list[str] = []
+
+    def on_delivery(error: KafkaError | None, _message: Message) -> None:
+        if error is not None:
+            problems.append(error.str())
+
+    errors = ClientErrors()  # what the broker says on the way matters only if a record fails
+    producer = make_producer(bootstrap_servers, properties, errors, on_delivery)
+    check_topic(producer, bootstrap_servers, errors, connect_timeout, topic, "settings topic")
+    for key, value in records:
+        try:
+            producer.produce(topic, value, key, timestamp=timestamp_ms)
+        except KafkaException as exc:
+            problems.append(exc.args[0].str())
+    unconfirmed = producer.flush(FLUSH_TIMEOUT_SECONDS)
+    if unconfirmed:
+        producer.purge()
+        producer.flush(0)
+        problems.append(f"{unconfirmed} not confirmed in {FLUSH_TIMEOUT_SECONDS:g} s")
+    if problems:
+        raise SinkError(
+            f"the device settings could not be written to topic '{topic}' at"
+            f" {bootstrap_servers}: {problems[0]}"
+        )
+
+
 class KafkaSink:
     lines_only = False
 
@@ -56,41 +140,11 @@ class KafkaSink:
         self._written = 0
         self._failed = 0
         self._problems: dict[str, int] = {}
-        quiet_logger = logging.getLogger("iot_event_generator.librdkafka")
-        quiet_logger.addHandler(logging.NullHandler())
-        quiet_logger.propagate = False
-        try:
-            client_config = librdkafka_config(properties, tuning=True)
-        except KafkaSettingsError as exc:
-            raise SinkError(f"--kafka.property: {exc}") from None
         self._errors = ClientErrors(then=self._on_error)
-        config = {
-            **PRODUCER_DEFAULTS,
-            **client_config,
-            "bootstrap.servers": bootstrap_servers,
-            # Only failures are reported, so the hot path pays nothing per success;
-            # after flush() every record not reported failed was acknowledged.
-            "delivery.report.only.error": True,
-            "on_delivery": self._on_delivery,
-            "error_cb": self._errors,
-            "logger": quiet_logger,
-        }
-        try:
-            self._producer = Producer(config)
-        except KafkaException as exc:
-            raise SinkError(f"invalid Kafka client settings: {exc.args[0].str()}") from None
-        self._check_topic(bootstrap_servers, connect_timeout)
-
-    def _check_topic(self, bootstrap_servers: str, timeout: float) -> None:
-        try:
-            metadata = cluster_metadata(
-                self._producer, bootstrap_servers, self._errors, timeout, self._topic
-            )
-        except KafkaConnectionError as exc:
-            raise SinkError(str(exc)) from None
-        topic = metadata.topics.get(self._topic)
-        if topic is None or topic.error is not None:
-            raise SinkError(f"topic '{self._topic}' does not exist at {bootstrap_servers}")
+        self._producer = make_producer(
+            bootstrap_servers, properties, self._errors, self._on_delivery
+        )
+        check_topic(self._producer, bootstrap_servers, self._errors, connect_timeout, topic)
 
     def _on_delivery(self, error: KafkaError | None, _message: Message) -> None:
         if error is not None and error.code() not in PURGED:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
+from itertools import accumulate
 
-from iot_event_generator.fleet import device_id_format
+from iot_event_generator.fleet import DeviceClass
 from iot_event_generator.hostile import cases
 from iot_event_generator.settings import TimeUnit
 from iot_event_generator.wire import Record
@@ -22,14 +25,15 @@ class HostileMixer:
         fraction: float,
         time_unit: TimeUnit,
         lines_only: bool,
-        num_devices: int,
+        classes: Sequence[DeviceClass],
         rng: random.Random,
     ) -> None:
         self._fraction = fraction
         self._time_unit = time_unit
         self._cases = cases(time_unit, for_lines=lines_only)
-        self._id_format = device_id_format(num_devices)
-        self._num_devices = num_devices
+        self._classes = classes
+        self._ends = list(accumulate(c.count for c in classes))
+        self._num_devices = self._ends[-1]
         self._rng = rng
         self.counts: Counter[str] = Counter()
 
@@ -43,7 +47,13 @@ class HostileMixer:
             # fraction / (1 - fraction) of them, so bad ones are `fraction` of all.
             while rng.random() < fraction:
                 case = rng.choice(self._cases)
-                device = self._id_format % rng.randint(1, self._num_devices)
+                device = self._device_id(rng.randint(1, self._num_devices))
                 mixed.append(case.record(device, now=now, time_unit=self._time_unit))
                 self.counts[case.name] += 1
         return mixed
+
+    def _device_id(self, number: int) -> str:
+        """The id of device `number` of the fleet, counting the classes in order."""
+        k = bisect_left(self._ends, number)
+        klass = self._classes[k]
+        return klass.device_id(number - self._ends[k] + klass.count)

@@ -174,3 +174,36 @@ ConnectTimeoutFlag = Annotated[
         help="Seconds to wait for Kafka to answer before giving up.",
     ),
 ]
+
+DeviceClassesFlag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--device-class",
+        envvar=env("DEVICE_CLASS"),
+        metavar="NAME:INTERVAL:COUNT",
+        help="A class of COUNT devices named NAME-0001, ... that each send every INTERVAL"
+        " (30s, 500ms, 1m, 24h, 7d; a bare number is seconds), e.g. meter:1h:200;"
+        " repeatable. The fleet is then these classes, instead of --num.devices devices"
+        " every --event.interval.ms.",
+    ),
+]
+
+SettingsTopicFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--settings.topic",
+        envvar=env("SETTINGS_TOPIC"),
+        help="With --device-class: write each class's inactivity timeout"
+        " (pattern:NAME-* keys) to this Kafka topic, before the first event.",
+    ),
+]
+
+SettingsFileFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--settings-file",
+        envvar=env("SETTINGS_FILE"),
+        help="With --device-class: write each class's inactivity timeout to this file,"
+        " as `iot-monitor replay --settings` reads it (from the first event's time).",
+    ),
+]

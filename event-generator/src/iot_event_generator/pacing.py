@@ -17,20 +17,18 @@ class Pacer:
         clock: Callable[[], float],
         sleep: Callable[[float], None],
         should_stop: Callable[[], bool],
+        start: float | None = None,
     ) -> None:
+        """`start`: of a simulated run, chosen beforehand (default: planned_start)."""
         self._unit = settings.time_unit
         self._clock = clock
         self._sleep = sleep
         self._should_stop = should_stop
         self.live = not settings.no_sleep
-        if settings.start_time is not None:
-            self.start = settings.start_time
-        elif self.live:
-            self.start = clock()
+        if start is not None and not self.live:
+            self.start = start
         else:
-            # A simulated run without a start time ends now, so that none of its
-            # events lies in the future.
-            self.start = clock() - settings.duration_seconds
+            self.start = planned_start(settings, clock())
         self.behind_seconds = 0.0
 
     def wait_until(self, offset: float) -> None:
@@ -56,3 +54,14 @@ class Pacer:
     def nominal_time_value(self, offset: float) -> int:
         """The planned instant of `offset`, in the unit of the events."""
         return self._unit.from_epoch_seconds(self.start + offset)
+
+
+def planned_start(settings: GeneratorSettings, now: float) -> float:
+    """Epoch seconds of the run's start, hence of its first event, if it starts `now`."""
+    if settings.start_time is not None:
+        return settings.start_time
+    if not settings.no_sleep:
+        return now
+    # A simulated run without a start time ends now, so that none of its events lies in
+    # the future.
+    return now - settings.duration_seconds

@@ -4,11 +4,14 @@ and the environment."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from iot_event_generator.fleet import DEFAULT_CLASS_NAME, DeviceClass, rounds_in
 
 STDOUT = "-"
 
@@ -33,7 +36,20 @@ FLAGS = {
     "bad_fraction": "--bad-fraction",
     "kafka_properties": "--kafka.property",
     "connect_timeout_seconds": "--connect-timeout",
+    "device_classes": "--device-class",
+    "settings_topic": "--settings.topic",
+    "settings_file": "--settings-file",
 }
+
+MAX_DEVICES = 10_000_000
+# The duration syntax of the monitor's flags and of its inactivity-timeout setting:
+# 30 (seconds), 30s, 500ms, 1m, 24h, 7d.
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+DURATION_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+CLASS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+# A class's inactivity timeout is three of its intervals (device_settings.py), and
+# the monitor takes timeouts of up to 366 days.
+MAX_CLASS_INTERVAL_SECONDS = 122 * 86400
 
 
 class TimeUnit(StrEnum):
@@ -67,6 +83,13 @@ class GeneratorSettings(BaseModel):
     bad_fraction: float = Field(0.0, ge=0, lt=1)
     kafka_properties: dict[str, str] = Field(default_factory=dict)
     connect_timeout_seconds: float = Field(10, gt=0)
+    # A mixed fleet: classes of devices with intervals of their own (none: the
+    # --num.devices devices, every --event.interval.ms).
+    device_classes: tuple[DeviceClass, ...] = ()
+    settings_topic: str | None = Field(
+        None, min_length=1, max_length=249, pattern=r"^[A-Za-z0-9._-]+$"
+    )
+    settings_file: str | None = None
 
     @field_validator("start_time", mode="before")
     @classmethod
@@ -86,25 +109,99 @@ class GeneratorSettings(BaseModel):
             properties[name.strip()] = setting
         return properties
 
+    @field_validator("device_classes", mode="before")
+    @classmethod
+    def _parse_device_classes(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            return value
+        classes = tuple(parse_device_class(item) for item in value)
+        names = [c.name for c in classes]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"class {repeated[0]!r} is given more than once")
+        if sum(c.count for c in classes) > MAX_DEVICES:
+            raise ValueError(f"the classes have more than {MAX_DEVICES:,} devices in all")
+        return classes
+
     @model_validator(mode="after")
     def _check_combinations(self) -> GeneratorSettings:
         if self.start_time is not None and not self.no_sleep:
             raise ValueError(
                 "--start-time needs --no-sleep (a live run stamps events with the clock)"
             )
+        if self.device_classes:
+            # model_fields_set: the fields given (the command line passes only the
+            # flags given on it or by their variables).
+            for field in ("num_devices", "event_interval_ms", "rate"):
+                if field in self.model_fields_set:
+                    raise ValueError(
+                        f"{FLAGS[field]} does not go with --device-class"
+                        " (each class gives its own count and interval)"
+                    )
+        elif self.settings_topic is not None or self.settings_file is not None:
+            flag = "--settings.topic" if self.settings_topic is not None else "--settings-file"
+            raise ValueError(
+                f"{flag} needs --device-class (the settings are the classes' timeouts)"
+            )
         return self
 
     @property
+    def fleet_classes(self) -> tuple[DeviceClass, ...]:
+        """The classes of the fleet: those given, or the one class of `device`s."""
+        if self.device_classes:
+            return self.device_classes
+        return (DeviceClass(DEFAULT_CLASS_NAME, self.round_interval_seconds, self.num_devices),)
+
+    @property
+    def fleet_size(self) -> int:
+        return sum(c.count for c in self.fleet_classes)
+
+    @property
     def round_interval_seconds(self) -> float:
-        """Time between two rounds, in each of which every live device sends one event."""
+        """Time between two rounds, in each of which every live device sends one event
+        (of a fleet without classes)."""
         if self.rate is not None:
             return self.num_devices / self.rate
         return self.event_interval_ms / 1000
 
     @property
     def total_rounds(self) -> int:
-        # The small tolerance keeps 60 s / 10 ms at 6000 rounds despite float rounding.
-        return max(1, math.ceil(self.duration_seconds / self.round_interval_seconds - 1e-9))
+        return rounds_in(self.duration_seconds, self.round_interval_seconds)
+
+
+def parse_duration_seconds(text: str) -> float:
+    """Seconds from a duration such as `30` (seconds), `30s`, `500ms`, `1m`, `24h`, `7d`."""
+    match = DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (examples: 30s, 500ms, 1m, 24h)")
+    number, unit = match.groups()
+    return float(number) * DURATION_UNIT_SECONDS[unit or "s"]
+
+
+def parse_device_class(item: Any) -> DeviceClass:
+    """A class from `NAME:INTERVAL:COUNT` (`meter:1h:200`), checked."""
+    if isinstance(item, DeviceClass):
+        name, interval, count = item.name, item.interval_seconds, item.count
+    else:
+        parts = str(item).split(":")
+        if len(parts) != 3:
+            raise ValueError(f"expected NAME:INTERVAL:COUNT such as meter:1h:200, got {item!r}")
+        name, interval_text, count_text = (part.strip() for part in parts)
+        interval = parse_duration_seconds(interval_text)
+        try:
+            count = int(count_text)
+        except ValueError:
+            raise ValueError(f"the count of {item!r} is not a whole number") from None
+    if not CLASS_NAME.match(name):
+        raise ValueError(
+            f"the class name {name!r} must be 1 to 200 letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit"
+        )
+    if not 0.001 <= interval <= MAX_CLASS_INTERVAL_SECONDS:
+        raise ValueError(f"the interval of class {name!r} must be from 1ms to 122d")
+    if not 1 <= count <= MAX_DEVICES:
+        raise ValueError(f"the count of class {name!r} must be from 1 to {MAX_DEVICES:,}")
+    return DeviceClass(name, interval, count)
 
 
 def parse_instant(text: str) -> float:

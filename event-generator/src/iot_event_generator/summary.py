@@ -57,6 +57,21 @@ def summary_lines(report: RunReport, seed_given: bool) -> list[str]:
             f"The generator fell up to {report.behind_seconds:,.1f} s behind its schedule "
             "(it could not send as fast as asked)."
         )
+    if report.device_classes:
+        lines.append(
+            "Classes: "
+            + ", ".join(
+                f"{c.name} {c.count:,} every {c.interval_seconds:,g} s"
+                for c in report.device_classes
+            )
+            + "."
+        )
+    if report.settings_written:
+        lines.append(
+            f"Device settings ({len(report.device_classes)} inactivity timeouts) written to "
+            + " and ".join(report.settings_written)
+            + "."
+        )
     lines.append(
         f"Fleet: {report.num_devices:,} devices; {len(report.failures):,} failed during the run, "
         f"{len(report.recovered):,} of them came back."

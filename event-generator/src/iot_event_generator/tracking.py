@@ -3,7 +3,7 @@ moments come, and recording the event times the ground truth needs."""
 
 from __future__ import annotations
 
-from iot_event_generator.fleet import FleetPlan, LiveDevices, device_id
+from iot_event_generator.fleet import FleetPlan, LiveDevices, device_id_format
 from iot_event_generator.pacing import Pacer
 from iot_event_generator.truth import DeviceFailure
 
@@ -11,12 +11,15 @@ from iot_event_generator.truth import DeviceFailure
 class FleetTracker:
     """Each round, every live device sends one event, in id order, in chunks of
     `chunk_size` that share a time. So a device's event time is found from its
-    position in the round and the times of the round's chunks."""
+    position in the round and the times of the round's chunks. (One tracker follows
+    the devices of one class, named by `id_format`.)"""
 
-    def __init__(self, plan: FleetPlan, pacer: Pacer, chunk_size: int) -> None:
+    def __init__(
+        self, plan: FleetPlan, pacer: Pacer, chunk_size: int, id_format: str | None = None
+    ) -> None:
         self.live = LiveDevices(plan.num_devices)
         self.failures: dict[int, DeviceFailure] = {}
-        self._num_devices = plan.num_devices
+        self._id_format = id_format or device_id_format(plan.num_devices)
         self._pacer = pacer
         self._chunk_size = chunk_size
         self._changes = plan.changes()
@@ -48,7 +51,7 @@ class FleetTracker:
             else:
                 self.live.take_down(device)
                 self.failures[device] = DeviceFailure(
-                    device_id(device, self._num_devices), effective, last_times[device]
+                    self._id_format % device, effective, last_times[device]
                 )
 
     def end_round(self, chunk_times: list[int]) -> None:

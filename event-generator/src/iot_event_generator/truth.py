@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iot_event_generator.device_settings import format_duration_ms, inactivity_timeout_ms
+from iot_event_generator.fleet import DeviceClass
 from iot_event_generator.sinks import Delivery
 
 
@@ -46,6 +48,8 @@ class RunReport:
     stopped_early: str | None = None  # why the run ended before its duration, if it did
     failures: list[DeviceFailure] = field(default_factory=list)
     delivery: Delivery = field(default_factory=lambda: Delivery(0, 0, 0))
+    device_classes: tuple[DeviceClass, ...] = ()  # of a mixed fleet (--device-class)
+    settings_written: list[str] = field(default_factory=list)  # where its settings went
 
     @property
     def events_per_second(self) -> float:
@@ -56,7 +60,7 @@ class RunReport:
         return [f for f in self.failures if f.recovered_at is not None]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        truth = {
             "seed": self.seed,
             "run-id": self.run_id,
             "destination": self.destination,
@@ -80,6 +84,19 @@ class RunReport:
             },
             "failures": [failure.to_json() for failure in self.failures],
         }
+        if self.device_classes:
+            truth["device-classes"] = [
+                {
+                    "name": c.name,
+                    "interval-seconds": c.interval_seconds,
+                    "count": c.count,
+                    "inactivity-timeout": format_duration_ms(
+                        inactivity_timeout_ms(c.interval_seconds)
+                    ),
+                }
+                for c in self.device_classes
+            ]
+        return truth
 
     def write_json(self, path: str) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
