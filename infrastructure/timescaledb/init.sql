@@ -44,17 +44,39 @@ CREATE INDEX IF NOT EXISTS alerts_device_id_time_idx ON alerts (device_id, time 
 -- ended it, or when the monitor forgot the device. `since` is the device's latest
 -- event time before the change, so every change of one silence has the same
 -- (device_id, since): that pair is the downtime episode. A redelivered change is
--- the same row and is stored once.
+-- the same row and is stored once. `never-seen` is the silence of an expected
+-- (registered) device that never sent anything: `since` is its registration, and
+-- it ends as a silence does (back, forgotten).
 CREATE TABLE IF NOT EXISTS device_status (
     time        timestamptz NOT NULL,
     device_id   text        NOT NULL,
-    status      text        NOT NULL CHECK (status IN ('silent', 'back', 'forgotten')),
+    status      text        NOT NULL
+        CONSTRAINT device_status_status_check
+        CHECK (status IN ('silent', 'never-seen', 'back', 'forgotten')),
     since       timestamptz NOT NULL,
     ingested_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT device_status_device_id_status_time_key UNIQUE (device_id, status, time)
 );
 
-COMMENT ON TABLE device_status IS 'Changes of device state: silent, back, forgotten';
+-- A store made before never-seen existed has the check without it (under the name
+-- PostgreSQL gave it, the same as above): widened in place, once. On a hypertable
+-- TimescaleDB carries the change to every chunk; the existing rows all pass.
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'device_status'::regclass
+          AND conname = 'device_status_status_check'
+          AND pg_get_constraintdef(oid) LIKE '%''never-seen''%'
+    ) THEN
+        ALTER TABLE device_status DROP CONSTRAINT IF EXISTS device_status_status_check;
+        ALTER TABLE device_status ADD CONSTRAINT device_status_status_check
+            CHECK (status IN ('silent', 'never-seen', 'back', 'forgotten'));
+    END IF;
+END
+$$;
+
+COMMENT ON TABLE device_status IS 'Changes of device state: silent, never-seen, back, forgotten';
 COMMENT ON COLUMN device_status.time IS 'when the change happened (its "at")';
 COMMENT ON COLUMN device_status.since IS 'latest event time of the device before the change';
 
@@ -187,15 +209,21 @@ CREATE TRIGGER monitor_input_ingest_insert
 
 -- Downtime episodes, derived from device_status on every read, so they are right
 -- whatever order the changes arrived in and however often: one row per
--- (device_id, since), the change of each kind taken once.
---   silent_since  the device's last event before the silence: the downtime starts here
---   reported_at   the check that raised the silence (NULL if only its end was stored)
+-- (device_id, since), the change of each kind taken once. A never-seen opens an
+-- episode as a silent does.
+--   silent_since  the device's last event before the silence (for a never-seen
+--                 device its registration): the downtime starts here
+--   reported_at   the check that raised the silence or the never-seen (NULL if only
+--                 its end was stored)
 --   back_at       the first event after it (may be before reported_at: it came late)
 --   forgotten_at  when the monitor freed the device's state instead
 --   ended_at      back_at, else forgotten_at, else the start of the device's next
 --                 episode (a later silence proves an event in between), else NULL:
 --                 the device is down now
 --   duration      ended_at (now() while open) - silent_since
+--   never_seen    the silence was reported as never-seen: a registered device that had
+--                 sent nothing (false also when only its end was stored). Last, so
+--                 that CREATE OR REPLACE VIEW can add it to a store made before it.
 -- Not a continuous aggregate: an episode is made of two rows that may lie in
 -- different buckets, and a continuous aggregate can only group rows of one bucket
 -- (no window over the hypertable, no self-join); status changes are few (one per
@@ -203,10 +231,11 @@ CREATE TRIGGER monitor_input_ingest_insert
 CREATE OR REPLACE VIEW device_downtime AS
     WITH changes AS (
         SELECT device_id,
-               since                                          AS silent_since,
-               min(time) FILTER (WHERE status = 'silent')     AS reported_at,
-               min(time) FILTER (WHERE status = 'back')       AS back_at,
-               min(time) FILTER (WHERE status = 'forgotten')  AS forgotten_at
+               since                                                       AS silent_since,
+               min(time) FILTER (WHERE status IN ('silent', 'never-seen')) AS reported_at,
+               min(time) FILTER (WHERE status = 'back')                    AS back_at,
+               min(time) FILTER (WHERE status = 'forgotten')               AS forgotten_at,
+               bool_or(status = 'never-seen')                              AS never_seen
         FROM device_status
         GROUP BY device_id, since
     ), episodes AS (
@@ -219,11 +248,12 @@ CREATE OR REPLACE VIEW device_downtime AS
     SELECT device_id, silent_since, reported_at, back_at,
            forgotten_at IS NOT NULL AS forgotten, forgotten_at, ended_at,
            ended_at IS NULL AS open,
-           coalesce(ended_at, now()) - silent_since AS duration
+           coalesce(ended_at, now()) - silent_since AS duration,
+           never_seen
     FROM episodes;
 
 COMMENT ON VIEW device_downtime IS
-    'Downtime episodes: one per device and silence, from silent_since to ended_at (NULL: down now)';
+    'Downtime episodes: one per device and silence (or never-seen), from silent_since to ended_at (NULL: down now)';
 
 -- Periods in which the monitor heard nothing: from input-idle or input-unavailable
 -- to the monitor's next input change (NULL: still so).

@@ -47,9 +47,19 @@ def silence(device: str, since: datetime, end: datetime | None, how: str = "back
     return changes
 
 
+def never_seen(device: str, registered: datetime, end: datetime | None) -> list[Any]:
+    """An expected device that never sent: never-seen from its registration, reported
+    at the first check after registration + timeout; `end` its first event."""
+    changes = [change(device, "never-seen", registered, registered + timedelta(seconds=90))]
+    if end is not None:
+        changes.append(change(device, "back", registered, end))
+    return changes
+
+
 # Inside START..END (48 h): d1 down 3 h across START (2 h inside) and 3 h; d2 1 h, then
 # forgotten; d3 silent from +30 h on; d4 twice 30 min, the second silence starting at
-# the event that ended the first; d5 after the range.
+# the event that ended the first; d5 after the range; d6 registered at +44 h and never
+# seen until its first event at +46 h, silent again from +47 h for 30 min.
 HISTORY = (
     silence("d1", START - H, START + 2 * H)
     + silence("d1", START + 10 * H, START + 13 * H)
@@ -58,6 +68,8 @@ HISTORY = (
     + silence("d4", START + 40 * H, START + 40.5 * H)
     + silence("d4", START + 40.5 * H, START + 41 * H)
     + silence("d5", END + H, END + 2 * H)
+    + never_seen("d6", START + 44 * H, START + 46 * H)
+    + silence("d6", START + 47 * H, START + 47.5 * H)
 )
 
 
@@ -76,6 +88,8 @@ def now_store(alert_store: AlertStore) -> tuple[AlertStore, datetime]:
         + silence("n3", now - 1.5 * H, now - timedelta(minutes=20))
         + silence("n4", now - 5 * H, now - 2 * H)
         + silence("n5", now - 9 * H, now - 8 * H, how="forgotten")
+        + never_seen("n6", now - 3 * H, None)
+        + never_seen("n7", now - 4 * H, now - timedelta(minutes=10))
     )
     insert_status(alert_store.writer_url, changes)
     return alert_store, now
@@ -113,8 +127,9 @@ def test_status_panels_narrow_to_the_chosen_devices_and_history_to_the_range() -
 def test_devices_silent_now(now_store: tuple[AlertStore, datetime]) -> None:
     store, _ = now_store
 
-    assert run_panel(store, "Devices silent now") == [(2,)]
+    assert run_panel(store, "Devices silent now") == [(3,)]
     assert run_panel(store, "Devices silent now", multi_value(["n2", "n3"])) == [(1,)]
+    assert run_panel(store, "Devices silent now", multi_value(["n6", "n7"])) == [(1,)]
 
 
 @pytest.mark.postgres
@@ -123,8 +138,13 @@ def test_silent_now_longest_first(now_store: tuple[AlertStore, datetime]) -> Non
 
     rows = run_panel(store, "Silent now")
 
-    assert [(d, since) for d, since, _, _ in rows] == [("n1", now - 2 * H), ("n2", now - 0.5 * H)]
-    assert all(silent_for >= (now - since).total_seconds() for _, since, silent_for, _ in rows)
+    assert [(d, since, never) for d, since, _, _, never in rows] == [
+        ("n6", now - 3 * H, True),
+        ("n1", now - 2 * H, False),
+        ("n2", now - 0.5 * H, False),
+    ]
+    assert all(silent_for >= (now - since).total_seconds() for _, since, silent_for, *_ in rows)
+    assert rows[0][3] == now - 3 * H + timedelta(seconds=90)
 
 
 @pytest.mark.postgres
@@ -133,7 +153,10 @@ def test_back_in_the_last_hour(now_store: tuple[AlertStore, datetime]) -> None:
 
     rows = run_panel(store, "Back in the last hour")
 
-    assert rows == [("n3", now - timedelta(minutes=20), now - 1.5 * H, 70 * 60)]
+    assert rows == [
+        ("n7", now - timedelta(minutes=10), now - 4 * H, 230 * 60),
+        ("n3", now - timedelta(minutes=20), now - 1.5 * H, 70 * 60),
+    ]
 
 
 @pytest.mark.postgres
@@ -155,6 +178,11 @@ def test_state_timeline_of_the_devices_with_most_downtime(history: AlertStore) -
         ("d4", 40 * H): 1,
         ("d4", 40.5 * H): 1,
         ("d4", 41 * H): 0,
+        ("d6", 0 * H): 0,
+        ("d6", 44 * H): 2,
+        ("d6", 46 * H): 0,
+        ("d6", 47 * H): 1,
+        ("d6", 47.5 * H): 0,
     }
     assert [t for t, _, _ in rows] == sorted(t for t, _, _ in rows)
 
@@ -163,7 +191,7 @@ def test_state_timeline_of_the_devices_with_most_downtime(history: AlertStore) -
 def test_availability_by_device_lowest_first(history: AlertStore) -> None:
     rows = run_panel(history, "Availability by device")
 
-    expected = [("d3", 18), ("d1", 5), ("d2", 1), ("d4", 1)]
+    expected = [("d3", 18), ("d1", 5), ("d6", 2.5), ("d2", 1), ("d4", 1)]
     assert [d for d, _ in rows] == [d for d, _ in expected]
     for (_, availability), (_, hours_down) in zip(rows, expected, strict=True):
         assert float(availability) == pytest.approx(100 * (1 - hours_down / 48))
@@ -173,8 +201,9 @@ def test_availability_by_device_lowest_first(history: AlertStore) -> None:
 def test_mean_time_to_recovery_of_the_returns_in_the_range(history: AlertStore) -> None:
     [(seconds,)] = run_panel(history, "Mean time to recovery")
 
-    # Returns in the range: d1 after 3 h twice, d4 after 30 min twice; d2 was forgotten.
-    assert float(seconds) == (3 + 3 + 0.5 + 0.5) / 4 * 3600
+    # Returns in the range: d1 after 3 h twice, d4 after 30 min twice, d6 2 h after its
+    # registration and 30 min after its silence; d2 was forgotten.
+    assert float(seconds) == (3 + 3 + 0.5 + 0.5 + 2 + 0.5) / 6 * 3600
 
 
 @pytest.mark.postgres
@@ -185,22 +214,36 @@ def test_longest_outages(history: AlertStore) -> None:
         ("d3", 30 * H),
         ("d1", -H),
         ("d1", 10 * H),
+        ("d6", 44 * H),
         ("d2", 20 * H),
         ("d4", 40 * H),
         ("d4", 40.5 * H),
+        ("d6", 47 * H),
     ]
-    assert [duration for *_, duration, _ in rows[1:]] == [10800, 10800, 3600, 1800, 1800]
-    assert [forgotten for *_, forgotten in rows] == [False, False, False, True, False, False]
+    assert [duration for *_, duration, _, _ in rows[1:]] == [
+        10800,
+        10800,
+        7200,
+        3600,
+        1800,
+        1800,
+        1800,
+    ]
+    assert [forgotten for *_, forgotten, _ in rows] == [False] * 4 + [True] + [False] * 3
+    assert [never for *_, never in rows] == [False] * 3 + [True] + [False] * 4
 
 
 @pytest.mark.postgres
 def test_downtime_episodes_of_the_range_newest_first(history: AlertStore) -> None:
-    rows = run_panel(history, "Downtime episodes", multi_value(["d1", "d2", "d5"]))
+    rows = run_panel(history, "Downtime episodes", multi_value(["d1", "d2", "d5", "d6"]))
 
+    reported = timedelta(seconds=90)
     assert rows == [
-        ("d2", START + 20 * H, START + 20 * H + timedelta(seconds=90), None, START + 21 * H, 3600),
-        ("d1", START + 10 * H, START + 10 * H + timedelta(seconds=90), START + 13 * H, None, 10800),
-        ("d1", START - H, START - H + timedelta(seconds=90), START + 2 * H, None, 10800),
+        ("d6", START + 47 * H, START + 47 * H + reported, START + 47.5 * H, None, 1800, False),
+        ("d6", START + 44 * H, START + 44 * H + reported, START + 46 * H, None, 7200, True),
+        ("d2", START + 20 * H, START + 20 * H + reported, None, START + 21 * H, 3600, False),
+        ("d1", START + 10 * H, START + 10 * H + reported, START + 13 * H, None, 10800, False),
+        ("d1", START - H, START - H + reported, START + 2 * H, None, 10800, False),
     ]
 
 

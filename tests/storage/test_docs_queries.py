@@ -150,8 +150,9 @@ def status_change(device: str, status: str, since: datetime, when: datetime) -> 
 @pytest.fixture
 def downtime(alert_store: AlertStore) -> datetime:
     """d1: down 2 h ten days ago (outside the week), 3 h and 1 h within it, back each
-    time; d2 silent since 30 min ago; d3 silent since 2 h ago; d4 forgotten. Returns
-    the instant the data is relative to."""
+    time; d2 silent since 30 min ago; d3 silent since 2 h ago; d4 forgotten; d5
+    expected, registered 3 h ago and never seen. Returns the instant the data is
+    relative to."""
     now = datetime.now(UTC).replace(microsecond=0)
     hours = timedelta(hours=1)
     changes = []
@@ -166,6 +167,7 @@ def downtime(alert_store: AlertStore) -> datetime:
         status_change("d4", "silent", now - 9 * hours, now - 8.9 * hours),
         status_change("d4", "forgotten", now - 9 * hours, now - 8 * hours),
     ]
+    changes += [status_change("d5", "never-seen", now - 3 * hours, now - 2.9 * hours)]
     insert_status(alert_store.writer_url, changes)
     return now
 
@@ -174,6 +176,7 @@ def test_who_is_down_now(alert_store: AlertStore, downtime: datetime) -> None:
     rows = run(alert_store, "who is down now")
 
     assert [(d, since) for d, since, _, _ in rows] == [
+        ("d5", downtime - timedelta(hours=3)),
         ("d3", downtime - timedelta(hours=2)),
         ("d2", downtime - timedelta(minutes=30)),
     ]

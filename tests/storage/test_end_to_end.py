@@ -137,6 +137,7 @@ def test_status_changes_land_in_their_tables_with_any_password(
     t = int(FIRST_CHECK.timestamp())
     committed = [
         {"device-id": "d1", "status": "silent", "since": t - 75, "at": t},
+        {"device-id": "d2", "status": "never-seen", "since": t - 600, "at": t + 30},
         {"device-id": "d1", "status": "back", "since": t - 75, "at": t + 40},
         {"monitor": "iot-monitor", "status": "input-idle", "at": t + 60},
     ]
@@ -164,9 +165,10 @@ def test_status_changes_land_in_their_tables_with_any_password(
         monitor = conn.execute("SELECT monitor, status, time FROM monitor_input").fetchall()
         device_rows = changes.fetchall()
     at = FIRST_CHECK.timestamp
-    assert (report.read, report.stored, report.dropped) == (4, 3, [])
+    assert (report.read, report.stored, report.dropped) == (5, 4, [])
     assert [(d, s, int(when.timestamp())) for d, s, when in device_rows] == [
         ("d1", "silent", int(at())),
+        ("d2", "never-seen", int(at()) + 30),
         ("d1", "back", int(at()) + 40),
     ]
     assert [(m, s, int(when.timestamp())) for m, s, when in monitor] == [

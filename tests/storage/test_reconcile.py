@@ -46,7 +46,16 @@ fields = st.fixed_dictionaries(
         "device-id": names,
         "monitor": names,
         "status": st.sampled_from(
-            ["silent", "back", "forgotten", "input-idle", "input-unavailable", "input-resumed", 3]
+            [
+                "silent",
+                "never-seen",
+                "back",
+                "forgotten",
+                "input-idle",
+                "input-unavailable",
+                "input-resumed",
+                3,
+            ]
         ),
         "since": numbers,
         "at": numbers,
@@ -85,7 +94,7 @@ def near_valid(draw: st.DrawFn) -> tuple[dict[str, Any], TimeUnit]:
             st.fixed_dictionaries(
                 {
                     "device-id": st.text(min_size=1),
-                    "status": st.sampled_from(["silent", "back", "forgotten"]),
+                    "status": st.sampled_from(["silent", "never-seen", "back", "forgotten"]),
                     "since": time,
                     "at": time,
                 }

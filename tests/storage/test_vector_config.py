@@ -266,7 +266,7 @@ def remap_status(program: Any, value: bytes) -> dict[str, Any]:
     return run_remap(program, kafka_event(value, AT, key="d1", topic="device-status"))
 
 
-@pytest.mark.parametrize("kind", ["silent", "back", "forgotten"])
+@pytest.mark.parametrize("kind", ["silent", "never-seen", "back", "forgotten"])
 def test_a_device_change_becomes_a_device_status_row(kind: str) -> None:
     value = status(
         **{"device-id": "d1", "status": kind, "since": 1_772_366_340.25, "at": 1_772_366_460}
@@ -281,6 +281,27 @@ def test_a_device_change_becomes_a_device_status_row(kind: str) -> None:
         "since": datetime(2026, 3, 1, 11, 59, 0, 250_000, tzinfo=UTC),
     }
     assert route_of(ENV, row) == ["device_status"]
+
+
+def test_a_never_seen_device_is_stored_from_its_registration() -> None:
+    """An expected device that never sent: since is its registration, at the check
+    that raised its first alert; its return is a back of the same since."""
+    registered, first_event = 1_772_366_000, 1_772_366_500
+    reported = status(
+        **{"device-id": "m1", "status": "never-seen", "since": registered, "at": 1_772_366_460}
+    )
+    returned = status(
+        **{"device-id": "m1", "status": "back", "since": registered, "at": first_event}
+    )
+
+    rows = [remap_status(STATUS_SECONDS, value) for value in (reported, returned)]
+
+    since = datetime.fromtimestamp(registered, UTC)
+    assert [(r["status"], r["since"], r["time"]) for r in rows] == [
+        ("never-seen", since, AT),
+        ("back", since, datetime.fromtimestamp(first_event, UTC)),
+    ]
+    assert [route_of(ENV, row) for row in rows] == [["device_status"]] * 2
 
 
 def test_a_change_in_milliseconds_becomes_the_same_row() -> None:
@@ -313,6 +334,11 @@ def test_a_monitor_change_becomes_a_monitor_input_row(kind: str) -> None:
             status(**{"device-id": "d1", "status": "input-idle", "since": 1, "at": 1}),
             "must be silent",
         ),
+        (
+            status(**{"device-id": "d1", "status": "never_seen", "since": 1, "at": 1}),
+            "must be silent, back, forgotten or never-seen",
+        ),
+        (status(monitor="m", status="never-seen", at=1_772_366_460), "must be input-idle"),
         (status(**{"device-id": "", "status": "back", "since": 1, "at": 1}), "device-id is empty"),
         (status(**{"device-id": 7, "status": "back", "since": 1, "at": 1}), "not a string"),
         (status(**{"device-id": "d\n", "status": "back", "since": 1, "at": 1}), "control"),
