@@ -3,7 +3,7 @@ at-least-once, against plain consumers of the same topic (the ceiling).
 
     .venv/bin/python -m bench.monitor.kafka_throughput [--events 200000]
         [--devices 10000] [--parallelism 1[,2...]] [--modes exactly-once,at-least-once]
-        [--jobmanager HOST:PORT]
+        [--jobmanager HOST:PORT] [--settings DEVICES:PATTERNS]
 
 N events (every device every 10 s, a run that ends now) are preloaded into a fresh
 3-partition topic. The ceiling is Kafka's own Java consumer (`ConsumerPerformance`
@@ -22,6 +22,12 @@ that process's JVM). With `--jobmanager`, every run is repeated as a job submitt
 that Flink cluster (`iot-monitor run --jobmanager`, detached; launch is the start of
 the submission, and the job is cancelled through the cluster's REST API afterwards);
 `--cluster-only` skips the in-process runs.
+
+Every run reads a settings topic of the benchmark's own (compacted, fresh), never the
+default `device-settings`: an empty one, or, for the runs that `--settings
+DEVICES:PATTERNS` adds beside each run, one preloaded with a timeout for DEVICES of
+the preloaded devices and PATTERNS `pattern:<prefix>*` keys over their ids, stamped
+from before the first event.
 """
 
 from __future__ import annotations
@@ -31,12 +37,15 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from iot_event_generator.fleet import device_id
 from iot_monitor.flink_env import JAR_CACHE
 
-from bench.monitor import kafka_tools
+from bench.monitor import device_settings, kafka_tools
 from bench.monitor.common import (
     REPO,
     cache_dir,
@@ -109,16 +118,18 @@ def measure_monitor(
     parallelism: int,
     timeout_s: float,
     status: bool,
+    settings_topic: str,
     jobmanager: str | None = None,
 ) -> MonitorRun:
-    """One run of the monitor over the preloaded topic: in a process of its own, or, with
-    `jobmanager`, as a job of that Flink cluster."""
+    """One run of the monitor over the preloaded topic, with the settings of
+    `settings_topic`: in a process of its own, or, with `jobmanager`, as a job of that
+    Flink cluster."""
     run = kafka_tools.run_id()
     alerts = f"bench-mon-{run}-alerts"
     outputs = [alerts, f"{alerts}-dlq", f"{alerts}-status"]
     kafka_tools.create_topics(outputs, [1, 1, 1])
     flags, checkpoints = kafka_tools.monitor_flags(
-        run, topic, alerts, delivery, parallelism, outputs[2] if status else ""
+        run, topic, alerts, delivery, parallelism, outputs[2] if status else "", settings_topic
     )
     group = f"bench-{run}"
     offsets = kafka_tools.CommittedOffsets(group, topic)
@@ -195,6 +206,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the monitor without its status changes (--status.topic ''), to see their cost",
     )
     parser.add_argument(
+        "--settings",
+        type=device_settings.spec,
+        metavar="DEVICES:PATTERNS",
+        help="beside each run, one with per-device settings: a timeout for DEVICES of the "
+        "preloaded devices and PATTERNS prefix patterns (e.g. 10000:1000)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=360.0, help="give up on a run after this many seconds"
     )
     args = parser.parse_args(argv)
@@ -215,9 +233,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{overview['slots-available']} of {overview['slots-total']} slots free"
         )
     console.print(f"machine: {machine_line()}; Kafka at {kafka_tools.bootstrap()}")
-    with kafka_tools.preloaded_topic(args.devices, args.events, 0.01) as (topic, total):
+    # The preloaded run ends now and lasts events / (devices / 10 s); its settings apply
+    # from a minute before it.
+    first_event_s = time.time() - args.events * 10 / args.devices
+    with (
+        kafka_tools.preloaded_topic(args.devices, args.events, 0.01) as (topic, total),
+        settings_topics(args, int((first_event_s - 60) * 1000)) as variants,
+    ):
         console.print(f"preloaded {total:,} events from {args.devices:,} devices into {topic}")
         rows: list[list[object]] = []
+        ratios: list[str] = []
         load = wait_for_quiet_machine()
         ceiling = java_consume_rate(topic, total)
         rows.append(["Kafka's Java consumer (ceiling)", f"{load:.2f}", "-", f"{ceiling:,.0f}", "-"])
@@ -230,19 +255,27 @@ def main(argv: list[str] | None = None) -> int:
             where = f"on the cluster at {jobmanager}" if jobmanager else "in its own process"
             for parallelism in parallelisms:
                 for mode in args.modes.split(","):
-                    load = wait_for_quiet_machine()
-                    result = measure_monitor(
-                        topic,
-                        total,
-                        mode,
-                        parallelism,
-                        args.timeout,
-                        not args.no_status,
-                        jobmanager,
-                    )
-                    name = f"monitor {where}, parallelism {parallelism}, {mode}"
-                    rows.append(_row(name, load, total, result, ceiling))
-                    console.print(f"{name}: committed offsets (s, events): {result.samples}")
+                    pair: list[MonitorRun] = []
+                    for label, settings_topic in variants:
+                        load = wait_for_quiet_machine()
+                        result = measure_monitor(
+                            topic,
+                            total,
+                            mode,
+                            parallelism,
+                            args.timeout,
+                            not args.no_status,
+                            settings_topic,
+                            jobmanager,
+                        )
+                        pair.append(result)
+                        name = f"monitor {where}, parallelism {parallelism}, {mode}{label}"
+                        rows.append(_row(name, load, total, result, ceiling))
+                        console.print(f"{name}: committed offsets (s, events): {result.samples}")
+                    if len(pair) == 2:
+                        ratios.append(
+                            f"{where}, parallelism {parallelism}, {mode}: {_ratio(*pair)}"
+                        )
     print_table(
         f"Kafka to Kafka, {total:,} events",
         ["reader", "load", "launch to all committed s", "events/s", "of the ceiling"],
@@ -252,7 +285,43 @@ def main(argv: list[str] | None = None) -> int:
         "events/s of the monitor: sustained, between checkpoints while it had a backlog "
         "(launch-to-end rate in brackets)"
     )
+    for line in ratios:
+        console.print(f"with settings / without, {line}")
     return 0
+
+
+@contextmanager
+def settings_topics(args: argparse.Namespace, timestamp_ms: int) -> Iterator[list[tuple[str, str]]]:
+    """(row label, settings topic) of each run: an empty compacted topic of the run's
+    own, and with `--settings` one holding those settings; deleted afterwards."""
+    run = kafka_tools.run_id()
+    created = [kafka_tools.create_settings_topic(run, "settings-empty")]
+    variants = [("", created[0])]
+    try:
+        if args.settings is not None:
+            created.append(kafka_tools.create_settings_topic(run, "settings"))
+            ids = [device_id(index, args.devices) for index in range(1, args.devices + 1)]
+            records = device_settings.settings_for(ids, *args.settings)
+            device_settings.produce(kafka_tools.bootstrap(), created[1], records, timestamp_ms)
+            patterns = sum(1 for key, _ in records if key.startswith("pattern:"))
+            devices = len(records) - patterns
+            console.print(
+                f"settings: {devices:,} devices and {patterns:,} patterns written to {created[1]}"
+            )
+            variants.append((f", settings {devices:,}:{patterns:,}", created[1]))
+        yield variants
+    finally:
+        kafka_tools.delete_topics(created)
+
+
+def _ratio(without: MonitorRun, with_settings: MonitorRun) -> str:
+    if without.to_end_s is None or with_settings.to_end_s is None:
+        return "- (a run did not finish)"
+    overall = without.to_end_s / with_settings.to_end_s
+    sustained = "-"
+    if without.sustained and with_settings.sustained:
+        sustained = f"{with_settings.sustained / without.sustained:.3f}x"
+    return f"{sustained} sustained, {overall:.3f}x launch to end (target >= 0.9x)"
 
 
 def _row(name: str, load: float, total: int, run: MonitorRun, ceiling: float) -> list[object]:

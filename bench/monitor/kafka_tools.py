@@ -11,7 +11,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +20,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from bench.monitor.common import VENV_BIN, cache_dir, console
-from testsupport.kafka import ensure_topics
+from testsupport.kafka import COMPACTED, ensure_topics
 
 
 def bootstrap() -> str:
@@ -31,10 +31,21 @@ def run_id() -> str:
     return f"{time.strftime('%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
-def create_topics(names: Sequence[str], partitions: Sequence[int]) -> None:
-    """Create the topics and wait until every partition has a leader that answers."""
+def create_topics(
+    names: Sequence[str], partitions: Sequence[int], config: Mapping[str, str] | None = None
+) -> None:
+    """Create the topics (each with the topic settings `config`, e.g. COMPACTED) and
+    wait until every partition has a leader that answers."""
     admin = AdminClient({"bootstrap.servers": bootstrap()})
-    ensure_topics(admin, bootstrap(), dict(zip(names, partitions, strict=True)))
+    configs = {name: dict(config or {}) for name in names}
+    ensure_topics(admin, bootstrap(), dict(zip(names, partitions, strict=True)), configs)
+
+
+def create_settings_topic(run: str, name: str = "settings") -> str:
+    """A fresh compacted settings topic of the run's own (one partition), empty; its name."""
+    topic = f"bench-mon-{run}-{name}"
+    create_topics([topic], [1], COMPACTED)
+    return topic
 
 
 @contextmanager
@@ -230,8 +241,11 @@ def monitor_flags(
     delivery: str,
     parallelism: int,
     status_topic: str = "",
+    settings_topic: str = "",
 ) -> tuple[list[str], Path]:
-    """The monitor's flags for a run; an empty `status_topic` turns the status changes off."""
+    """The monitor's flags for a run; an empty `status_topic` turns the status changes
+    off, an empty `settings_topic` the per-device settings (never the default topic,
+    `device-settings`, which is not the benchmark's)."""
     checkpoints = cache_dir() / "checkpoints" / run
     flags = [
         "--kafka.bootstrap.servers", bootstrap(),
@@ -239,6 +253,7 @@ def monitor_flags(
         "--alerts.topic", alerts_topic,
         "--dlq.topic", f"{alerts_topic}-dlq",
         "--status.topic", status_topic,
+        "--settings.topic", settings_topic,
         "--group-id", f"bench-{run}",
         "--transactional-id-prefix", f"bench-{run}",
         "--checkpoint.dir", checkpoints.as_uri(),

@@ -2,13 +2,19 @@
 same invocation.
 
     .venv/bin/python -m bench.monitor.replay [--size 200k|1m|10m] [--parallelism 1]
-        [--source generator|yardstick] [--no-java]
+        [--source generator|yardstick] [--no-java] [--settings DEVICES:PATTERNS]
 
 Sizes: 200k events over 10k devices (default, a quick run), 1m = 1M events over 10k
 devices, 10m = 10M events over 1M devices (slow: minutes of generation and many
 minutes of replay). Every device reports every 10 s of event time; files are cached
 under .local/bench/ (BENCH_CACHE). Each figure is printed with the load average
 measured just before it.
+
+With `--settings DEVICES:PATTERNS` (e.g. `10000:1000`) the monitor runs twice, without
+and with `iot-monitor replay --settings`: a settings file written once beside the events
+file, with a timeout for DEVICES of the file's devices and PATTERNS `pattern:<prefix>*`
+keys over prefixes of its ids, from the first event's time on; then the ratio of the
+two throughputs.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.monitor import yardstick
+from bench.monitor import device_settings, yardstick
 from bench.monitor.common import (
     PYTHON,
     REPO,
@@ -61,14 +68,17 @@ _SUMMARY = re.compile(
     r"Flink's net runtime (?P<net>[\d.]+) s \(JVM and environment (?P<env>[\d.]+) s, "
     r"job (?P<job>[\d.]+) s\)"
 )
+_PROBLEM = re.compile(r"\S+:\d+: ")
 
 
-def run_monitor(path: Path, parallelism: int) -> tuple[float, dict[str, Any], Counter[Any]]:
-    """`iot-monitor replay`, as a user runs it: its wall time, the phases it logs, and
-    its alerts as (device, latest event ms)."""
+def run_monitor(
+    path: Path, parallelism: int, extra_args: Sequence[str] = ()
+) -> tuple[float, dict[str, Any], Counter[Any]]:
+    """`iot-monitor replay` (with `extra_args`), as a user runs it: its wall time, the
+    phases it logs, and its alerts as (device, latest event ms)."""
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as folder:
         alerts_path = Path(folder) / "alerts.jsonl"
-        command = [PYTHON, "-m", "iot_monitor", "replay", str(path)]
+        command = [PYTHON, "-m", "iot_monitor", "replay", str(path), *extra_args]
         started = time.perf_counter()
         with alerts_path.open("w") as alerts_out:
             result = subprocess.run(
@@ -90,6 +100,8 @@ def run_monitor(path: Path, parallelism: int) -> tuple[float, dict[str, Any], Co
                 alerts[(alert["device-id"], round(alert["latest-event-time"] * 1000))] += 1
     timings = {
         "events": int(summary["lines"]) - int(summary["bad"]),
+        # lines the replay wrote for bad events and bad settings (FILE:LINE: reason)
+        "problems": sum(1 for line in result.stderr.splitlines() if _PROBLEM.match(line)),
         "alerts": int(summary["alerts"]),
         "jvm_environment_s": float(summary["env"]),
         "job_s": float(summary["job"]),
@@ -110,6 +122,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="write the file with the event generator (default) or the yardstick's gen.py",
     )
     parser.add_argument("--no-java", action="store_true", help="skip the Java yardstick")
+    parser.add_argument(
+        "--settings",
+        type=device_settings.spec,
+        metavar="DEVICES:PATTERNS",
+        help="also replay with per-device settings: a timeout for DEVICES of the file's "
+        "devices and PATTERNS prefix patterns (e.g. 10000:1000), beside the run without",
+    )
     return parser.parse_args(argv)
 
 
@@ -131,18 +150,40 @@ def main(argv: list[str] | None = None) -> int:
         load = wait_for_quiet_machine()
         java = yardstick.run(path, args.parallelism)
         rows.append(_java_row(load, events, java))
-    load = wait_for_quiet_machine()
-    wall_s, timings, monitor_alerts = run_monitor(path, args.parallelism)
-    net_s = timings["net_runtime_s"]
-    rows.append(["monitor (PyFlink)", f"{load:.2f}", f"{wall_s:.1f}", rate(events, wall_s),
-                 f"{net_s:.1f}", rate(events, net_s), sum(monitor_alerts.values())])  # fmt: skip
+    runs: list[tuple[str, list[str]]] = [("monitor (PyFlink)", [])]
+    if args.settings is not None:
+        settings_path = device_settings.settings_file(path, *args.settings)
+        keys, patterns = device_settings.count_keys(settings_path)
+        console.print(f"settings: {settings_path} ({keys:,} devices, {patterns:,} patterns)")
+        runs.append(
+            (f"monitor, settings {keys:,}:{patterns:,}", ["--settings", str(settings_path)])
+        )
+    measured: list[tuple[float, dict[str, Any], Counter[Any]]] = []
+    for name, extra_args in runs:
+        load = wait_for_quiet_machine()
+        wall_s, timings, alerts = run_monitor(path, args.parallelism, extra_args)
+        measured.append((wall_s, timings, alerts))
+        net_s = timings["net_runtime_s"]
+        rows.append([name, f"{load:.2f}", f"{wall_s:.1f}", rate(events, wall_s), f"{net_s:.1f}",
+                     rate(events, net_s), sum(alerts.values())])  # fmt: skip
+        if timings["problems"]:
+            console.print(f"[yellow]{name}: {timings['problems']:,} bad lines reported[/]")
     print_table(
         f"Replay throughput, {args.size} ({events:,} events)",
         ["implementation", "load", "wall s", "events/s wall", "net runtime s", "events/s net",
          "alerts"],
         rows,
     )  # fmt: skip
+    wall_s, timings, monitor_alerts = measured[0]
+    net_s = timings["net_runtime_s"]
     _print_phases(timings)
+    if len(measured) > 1:
+        with_wall, with_timings, _ = measured[1]
+        with_net = with_timings["net_runtime_s"]
+        console.print(
+            f"with settings / without: {wall_s / with_wall:.3f}x of wall-time throughput, "
+            f"{net_s / with_net:.3f}x of net-runtime throughput (target >= 0.9x)"
+        )
     if java is not None:
         _print_comparison(java, wall_s, net_s, monitor_alerts)
     return 0
