@@ -28,7 +28,17 @@ class Fleet(threading.Thread):
     def __init__(self, bootstrap: str, topic: str, devices: int, seed: int, gone: int = 0) -> None:
         super().__init__(daemon=True)
         self.topic = topic
-        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+        # Idempotent, as a gateway that buffers through an outage must be: its retries
+        # keep each partition in the order sent, without it batches retried after the
+        # broker returns can land behind newer ones, beyond any out-of-orderness.
+        self.producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "linger.ms": 5,
+                "acks": "all",
+                "enable.idempotence": True,
+            }
+        )
         rng = random.Random(seed)
         self.devices = [f"device-{n:02}" for n in range(devices)]
         # seconds from the start: (silent from, for how long)

@@ -110,6 +110,7 @@ def outage_under_load(
         finally:
             fleet.stopping.set()
             fleet.join(120)
+        fleet_stopped_s = time.time()
         last_check_s, expected = expected_committed(
             fleet, INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S
         )
@@ -120,13 +121,16 @@ def outage_under_load(
         messages = read_until(bootstrap, TOPICS["alerts"], decided, timeout_s=180)
         time.sleep(5)  # anything repeated or beyond the expected set would show up by now
         messages = read_until(bootstrap, TOPICS["alerts"], lambda _: False, 5)
-        # Once the fleet stopped, the topic stands still: the input is idle.
-        status = read_until(
-            bootstrap,
-            TOPICS["status"],
-            lambda got: any(b'"input-idle"' in message.value() for message in got),
-            timeout_s=60,
-        )
+
+        # Once the fleet stopped, the topic stands still: the input is idle (again: it
+        # may have been before the fleet started).
+        def idle_since_the_fleet_stopped(got: list) -> bool:  # type: ignore[type-arg]
+            return any(
+                body.get("status") == "input-idle" and body["at"] >= int(fleet_stopped_s)
+                for body in (json.loads(message.value()) for message in got)
+            )
+
+        status = read_until(bootstrap, TOPICS["status"], idle_since_the_fleet_stopped, 90)
     assert newest_checkpoint(checkpoints) is not None
     assert any(t >= stopped_s + OUTAGE_S for _, t in fleet.acknowledged), "the fleet kept going"
     alerts = [a for a in alerts_of(messages) if a[0] <= last_check_s * S]
