@@ -36,20 +36,20 @@ final class Patterns {
         if (timeline == null) {
             if (known) {
                 timelines.remove(text);
-                reindex();
+                String prefix = Glob.of(text).prefix;
+                List<Glob> bucket = byPrefix.get(prefix);
+                bucket.removeIf(glob -> glob.text.equals(text));
+                if (bucket.isEmpty()) {
+                    byPrefix.remove(prefix);
+                    prefixLengths.clear();
+                    byPrefix.keySet().forEach(kept -> prefixLengths.add(kept.length()));
+                }
             }
             return;
         }
         timelines.put(text, timeline);
         if (!known) {
-            reindex();
-        }
-    }
-
-    private void reindex() {
-        byPrefix.clear();
-        prefixLengths.clear();
-        for (String text : timelines.keySet()) {
+            // One glob more in the index: a thousand patterns must not cost a million.
             Glob glob = Glob.of(text);
             byPrefix.computeIfAbsent(glob.prefix, prefix -> new ArrayList<>()).add(glob);
             prefixLengths.add(glob.prefix.length());
