@@ -78,19 +78,20 @@ public final class DeviceSettings {
             Glob.of(key.substring(PATTERN_PREFIX.length()));
             return;
         }
-        if (key.length() > EventValidation.MAX_DEVICE_ID_CHARS) {
-            throw new IllegalArgumentException(
-                    "the device id is longer than " + EventValidation.MAX_DEVICE_ID_CHARS + " characters");
-        }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             boolean lone =
                     Character.isHighSurrogate(c)
                             ? i + 1 >= key.length() || !Character.isLowSurrogate(key.charAt(i + 1))
                             : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(key.charAt(i - 1)));
-            if (c < 0x20 || c == 0x7f || lone) {
-                throw new IllegalArgumentException("the device id holds a control character or a lone surrogate");
+            if (lone) {
+                throw new IllegalArgumentException("the device id holds a lone surrogate");
             }
+        }
+        // The rule of the events' device ids: a key no event can have would never apply.
+        String problem = EventValidation.deviceIdTextProblem(key);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
     }
 

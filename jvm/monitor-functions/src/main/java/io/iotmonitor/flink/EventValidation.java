@@ -413,6 +413,14 @@ public class EventValidation implements Serializable {
         if (deviceId == null) {
             return "device-id must be a string, got " + kind(fields.deviceIdToken);
         }
+        return deviceIdTextProblem(deviceId);
+    }
+
+    /**
+     * What is wrong with {@code deviceId} as a device id (an event's, or a setting's
+     * key), or null: empty, too long, or holding a control character.
+     */
+    static String deviceIdTextProblem(String deviceId) {
         if (deviceId.isEmpty()) {
             return "device-id is empty";
         }
