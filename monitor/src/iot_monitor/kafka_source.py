@@ -3,7 +3,9 @@ event time and watermarked in Java (`jvm/monitor-functions`: `EventDecoder`,
 `EventWatermarks`), in the source itself.
 
 The source keeps one watermark per partition, so a partition read ahead of the
-others, or an idle one, never runs time ahead or holds it back.
+others, or an idle one, never runs time ahead or holds it back; a partition counts
+idle only once it has been read to its end for the idle timeout, never while the
+broker cannot be reached.
 """
 
 from __future__ import annotations
@@ -74,7 +76,12 @@ def read_events(env: StreamExecutionEnvironment, settings: MonitorSettings) -> A
     """The events topic as a Java stream of `DecodedEvent`s, each good one with its
     event time as its timestamp, and the watermarks."""
     watermarks = WatermarkStrategy(
-        java_class("EventWatermarks").of(settings.max_out_of_orderness_ms, settings.idle_timeout_ms)
+        java_class("EventWatermarks").of(
+            settings.max_out_of_orderness_ms,
+            settings.idle_timeout_ms,
+            consumer_properties(settings),
+            settings.events_topic,
+        )
     )
     stream = (
         env.from_source(events_source(settings), watermarks, "kafka events")

@@ -181,8 +181,8 @@ class MonitorSettings(BaseModel):
     idle_timeout_ms: Positive = setting(
         "30s",
         flag="--idle-timeout",
-        help="A partition with no events for this long stops holding time back; when all are "
-        "idle, the wall clock drives the checks.",
+        help="A partition read to its end for this long, the broker answering, stops holding "
+        "time back; when all are idle, the wall clock drives the checks.",
         duration=True,
     )
     device_expiry_ms: NonNegative = setting(

@@ -102,6 +102,13 @@ class LocalCluster:
         assert len(job_id) == 32, done.stdout
         return job_id
 
+    def cancel(self, job_id: str) -> None:
+        request = urllib.request.Request(
+            f"http://{self.address}/jobs/{job_id}?mode=cancel", method="PATCH"
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
     def restarts(self, job_id: str) -> int:
         """How many times the job failed and restarted (its exception history)."""
         history = self.rest(f"/jobs/{job_id}/exceptions")["exceptionHistory"]["entries"]

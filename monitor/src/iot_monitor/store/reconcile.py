@@ -102,15 +102,24 @@ def committed_records(
         starts = start_offsets(consumer, topics, since_ms)
         if not starts:
             return
+        # The ends as they are now (read_committed: the last stable offsets). The end of
+        # a partition the consumer reports counts only once it is there: it may first
+        # report an end it knew before it fetched.
+        ends = {
+            (tp.topic, tp.partition): consumer.get_watermark_offsets(tp, TIMEOUT_S)[1]
+            for tp in starts
+        }
         consumer.assign(starts)
-        pending = {(tp.topic, tp.partition) for tp in starts}
+        pending = set(ends)
         while pending:
             message = consumer.poll(TIMEOUT_S)
             if message is None:
                 raise TimeoutError(f"no record nor end of partition in {TIMEOUT_S} s: {pending}")
             error = message.error()
             if error is not None and error.code() == KafkaError._PARTITION_EOF:
-                pending.discard((message.topic() or "", message.partition() or 0))
+                where = (message.topic() or "", message.partition() or 0)
+                if (message.offset() or 0) >= ends[where]:
+                    pending.discard(where)
             elif error is not None:
                 raise RuntimeError(f"reading {message.topic()}: {error}")
             else:

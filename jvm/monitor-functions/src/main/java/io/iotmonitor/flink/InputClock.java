@@ -1,11 +1,7 @@
 package io.iotmonitor.flink;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -18,9 +14,7 @@ import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.kafka.shaded.org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.kafka.shaded.org.apache.kafka.common.PartitionInfo;
 import org.apache.flink.kafka.shaded.org.apache.kafka.common.TopicPartition;
-import org.apache.flink.kafka.shaded.org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -125,11 +119,7 @@ public final class InputClock {
 
         @Override
         public void open(SourceReaderContext readerContext) {
-            Properties properties = new Properties();
-            properties.putAll(consumerConfig);
-            properties.put("key.deserializer", ByteArrayDeserializer.class.getName());
-            properties.put("value.deserializer", ByteArrayDeserializer.class.getName());
-            consumer = new KafkaConsumer<>(properties);
+            consumer = PartitionEnds.consumer(consumerConfig);
             status = FLOWING;
             endsMovedAtMs = System.currentTimeMillis();
             readerContext.metricGroup().gauge("inputIdle", (Gauge<Integer>) () -> IDLE.equals(status) ? 1 : 0);
@@ -143,7 +133,7 @@ public final class InputClock {
             long nowMs = System.currentTimeMillis();
             String next = status;
             try {
-                Map<TopicPartition, Long> latest = endOffsets();
+                Map<TopicPartition, Long> latest = PartitionEnds.endOffsets(consumer, topic);
                 if (!latest.equals(ends)) {
                     ends = latest;
                     endsMovedAtMs = nowMs;
@@ -158,6 +148,7 @@ public final class InputClock {
                     LOG.warn("cannot read the end of {}: time waits until it can ({})", topic, e.toString());
                 }
                 next = UNAVAILABLE;
+                ends = null; // what is written meanwhile is not known: flowing when it returns
             }
             Health health = new Health();
             health.monitor = monitorName;
@@ -169,15 +160,6 @@ public final class InputClock {
             }
             status = next;
             return health;
-        }
-
-        private Map<TopicPartition, Long> endOffsets() {
-            Duration timeout = Duration.ofSeconds(2);
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo partition : consumer.partitionsFor(topic, timeout)) {
-                partitions.add(new TopicPartition(topic, partition.partition()));
-            }
-            return new HashMap<>(consumer.endOffsets(partitions, timeout));
         }
 
         @Override

@@ -27,7 +27,10 @@ public final class Inputs {
 
     /** The device ids of the good events of {@code decoded}; {@link #rejected} gives the rest. */
     public static SingleOutputStreamOperator<String> deviceIds(DataStream<DecodedEvent> decoded) {
-        return decoded.process(new Split(), Types.STRING).name("split good events from bad");
+        // In the source's task, each partition's (or the file's) records in their order.
+        return decoded.process(new Split(), Types.STRING)
+                .setParallelism(decoded.getParallelism())
+                .name("split good events from bad");
     }
 
     /** The records a split (of events, or of settings) set aside, as dead letters. */

@@ -47,7 +47,10 @@ public final class ReplayInput {
                 WatermarkStrategy.<DecodedEvent>forGenerator(
                                 context -> new AfterEveryRecord(outOfOrdernessMs))
                         .withTimestampAssigner((event, unused) -> event.timeMs);
-        return env.fromSource(file, watermarks, "replay file").uid("replay-file");
+        // One reader, the file's, and no other: a second, with nothing to read, would hold
+        // the watermark back until it ended, so that how many records were read before
+        // the checks (which decides when a return counts) would depend on timing.
+        return env.fromSource(file, watermarks, "replay file").setParallelism(1).uid("replay-file");
     }
 
     /** The file's lines, decoded. Not splittable: one reader numbers every line. */
