@@ -190,7 +190,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     }
 
     private SilenceSchedule.Plan planOf(String deviceId, DeviceState state) {
-        return patterns.planOf(deviceId, state == null ? null : state.settings, schedule.flags());
+        return patterns.planOf(deviceId, state == null ? null : state.timeline(), schedule.flags());
     }
 
     /**
@@ -271,8 +271,12 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         String deviceId = timer.getKey();
         SilenceSchedule.Plan plan = planOf(deviceId, state);
         int outcome = schedule.onCheck(state, checkMs, plan, reporter.to(deviceId, checkMs));
-        if (outcome != SilenceSchedule.UNCHANGED) {
-            state.settings = DeviceSettings.prune(state.settings, checkMs);
+        if (outcome != SilenceSchedule.UNCHANGED && state.settings != null) {
+            long[] timeline = state.timeline();
+            long[] pruned = DeviceSettings.prune(timeline, checkMs);
+            if (pruned != timeline) {
+                state.timeline(pruned);
+            }
         }
         store(state, outcome);
     }
@@ -305,7 +309,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
                 setCurrentKey(deviceId);
                 DeviceState state = device.value();
                 if (state != null) {
-                    store(state, schedule.replan(state, watermarkMs, planOf(deviceId, state)));
+                    replan(state, watermarkMs, planOf(deviceId, state));
                 }
             }
             return;
@@ -319,14 +323,12 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             state = new DeviceState();
             state.clearTimes();
         }
-        state.settings = DeviceSettings.put(state.settings, fromMs, setting);
-        boolean expected = DeviceSettings.expectedLast(state.settings);
-        long lastFromMs = state.settings[state.settings.length - DeviceSettings.ENTRY];
+        long[] timeline = DeviceSettings.put(state.timeline(), fromMs, setting);
+        boolean expected = DeviceSettings.expectedLast(timeline);
+        long lastFromMs = timeline[timeline.length - DeviceSettings.ENTRY];
         boolean settled = lastFromMs <= schedule.firstCheckAfter(watermarkMs);
-        if (DeviceSettings.setsNothing(state.settings) && settled) {
-            // Only deletions, none still to come (a setting read later starts later).
-            state.settings = null;
-        }
+        // Only deletions, none still to come (a setting read later starts later): none.
+        state.timeline(DeviceSettings.setsNothing(timeline) && settled ? null : timeline);
         SilenceSchedule.Plan plan = planOf(setting.key, state);
         if (expected && !state.hasTimes()) {
             // Registered: as if it had sent at the record's time (read late, as a late
@@ -350,7 +352,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             device.clear();
             return;
         }
-        store(state, schedule.replan(state, watermarkMs, plan));
+        replan(state, watermarkMs, plan);
     }
 
     private static boolean onlyRegistered(DeviceState state) {
@@ -398,6 +400,20 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         if (state.nextCheckMs != Long.MAX_VALUE) {
             timers.registerEventTimeTimer(VoidNamespace.INSTANCE, state.nextCheckMs);
         }
+    }
+
+    /**
+     * The device planned anew under changed settings. Its old timer goes: settings
+     * change seldom, and a stale timer would sit in every checkpoint until it fired.
+     */
+    private void replan(DeviceState state, long watermarkMs, SilenceSchedule.Plan plan)
+            throws Exception {
+        long plannedMs = state.nextCheckMs;
+        int outcome = schedule.replan(state, watermarkMs, plan);
+        if (outcome == SilenceSchedule.NEW_CHECK && plannedMs != Long.MAX_VALUE) {
+            timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, plannedMs);
+        }
+        store(state, outcome);
     }
 
     private void store(DeviceState state, int outcome) throws Exception {

@@ -34,10 +34,19 @@ public class DeviceState {
      */
     public long registeredMs = SilenceSchedule.NONE;
 
-    /** The device's own settings over time ({@link DeviceSettings}); null if none. */
-    public long[] settings;
+    /** The device's own settings over time ({@link DeviceSettings}), packed; null if none. */
+    public byte[] settings;
 
     public DeviceState() {}
+
+    /** The device's own settings over time, as {@link DeviceSettings} reads them; null if none. */
+    long[] timeline() {
+        return DeviceSettings.unpack(settings);
+    }
+
+    void timeline(long[] timeline) {
+        settings = DeviceSettings.pack(timeline);
+    }
 
     /** Whether it has event times (or a registration), or only settings. */
     public boolean hasTimes() {
