@@ -164,8 +164,17 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         alertsRaised = metrics.counter("alertsRaised");
         statusChanges = metrics.counter("statusChanges");
         if (!restored) {
+            // The patterns first, without a look at the devices: none has times yet but
+            // those a device key registers, which are then planned under every pattern.
             for (SettingRecord setting : initialSettings) {
-                apply(setting, Long.MIN_VALUE);
+                if (setting.isPattern()) {
+                    putPattern(setting, fromOf(setting, Long.MIN_VALUE));
+                }
+            }
+            for (SettingRecord setting : initialSettings) {
+                if (!setting.isPattern()) {
+                    apply(setting, Long.MIN_VALUE);
+                }
             }
         }
     }
@@ -292,14 +301,9 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
 
     /** A setting, read while the watermark stands at {@code watermarkMs}. */
     private void apply(SettingRecord setting, long watermarkMs) throws Exception {
-        // A setting read after its time applies from the first check not made yet (and
-        // so wins over one read earlier that starts before that check).
-        long fromMs = Math.max(setting.timeMs, schedule.firstCheckAfter(watermarkMs));
+        long fromMs = fromOf(setting, watermarkMs);
         if (setting.isPattern()) {
-            String glob = setting.key.substring(DeviceSettings.PATTERN_PREFIX.length());
-            long[] timeline = DeviceSettings.put(patternState.get(glob), fromMs, setting);
-            putPattern(glob, timeline);
-            Glob matcher = Glob.of(glob);
+            Glob matcher = Glob.of(putPattern(setting, fromMs));
             List<String> touched;
             try (Stream<String> keys =
                     this.<String>getKeyedStateBackend().getKeys(DEVICE_STATE, VoidNamespace.INSTANCE)) {
@@ -361,7 +365,23 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
                 && state.latestEventMs == state.registeredMs;
     }
 
-    private void putPattern(String glob, long[] timeline) throws Exception {
+    /**
+     * When {@code setting}, read while the watermark stands at {@code watermarkMs}, is in
+     * force: read after its time, from the first check not made yet (and so it wins over
+     * one read earlier that starts before that check).
+     */
+    private long fromOf(SettingRecord setting, long watermarkMs) {
+        return Math.max(setting.timeMs, schedule.firstCheckAfter(watermarkMs));
+    }
+
+    /** The pattern {@code setting} sets, in force from {@code fromMs}; returns its glob. */
+    private String putPattern(SettingRecord setting, long fromMs) throws Exception {
+        String glob = setting.key.substring(DeviceSettings.PATTERN_PREFIX.length());
+        storePattern(glob, DeviceSettings.put(patternState.get(glob), fromMs, setting));
+        return glob;
+    }
+
+    private void storePattern(String glob, long[] timeline) throws Exception {
         if (timeline == null) {
             patternState.remove(glob);
         } else {
@@ -390,7 +410,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             for (Map.Entry<String, long[]> pattern : List.copyOf(patterns.timelines().entrySet())) {
                 long[] pruned = DeviceSettings.prune(pattern.getValue(), next);
                 if (pruned != pattern.getValue()) {
-                    putPattern(pattern.getKey(), pruned);
+                    storePattern(pattern.getKey(), pruned);
                 }
             }
         }

@@ -14,6 +14,7 @@ public final class Glob implements Serializable {
     /** The literal characters before the first wildcard: every id it matches starts so. */
     public final String prefix;
 
+    /** Null when it is its prefix and one {@code *}, as most are: no regex to run. */
     private final Pattern regex;
 
     private Glob(String text, String prefix, Pattern regex) {
@@ -23,7 +24,7 @@ public final class Glob implements Serializable {
     }
 
     public boolean matches(String deviceId) {
-        return deviceId.startsWith(prefix) && regex.matcher(deviceId).matches();
+        return deviceId.startsWith(prefix) && (regex == null || regex.matcher(deviceId).matches());
     }
 
     /** The glob, or an {@link IllegalArgumentException} saying why it is none that can match. */
@@ -85,6 +86,9 @@ public final class Glob implements Serializable {
                             + " characters, which no device has");
         }
         String prefix = prefixEnd < 0 ? text : text.substring(0, prefixEnd);
+        if (text.length() == prefix.length() + 1 && text.endsWith("*")) {
+            return new Glob(text, prefix, null);
+        }
         try {
             return new Glob(text, prefix, Pattern.compile(regex.toString(), Pattern.DOTALL));
         } catch (RuntimeException e) {

@@ -89,6 +89,7 @@ final class Patterns {
     Resolved resolve(String deviceId, long[] own, SilenceSchedule.Plan flags) {
         resolved.layers.clear();
         resolved.keys.clear();
+        resolved.own = own == null ? 0 : 1;
         if (own != null) {
             resolved.layers.add(own);
             resolved.keys.add(deviceId);
@@ -96,7 +97,7 @@ final class Patterns {
         if (!timelines.isEmpty()) {
             for (Glob glob : matching(deviceId)) {
                 resolved.layers.add(timelines.get(glob.text));
-                resolved.keys.add(DeviceSettings.PATTERN_PREFIX + glob.text);
+                resolved.keys.add(glob.text);
             }
         }
         resolved.flags = flags;
@@ -106,19 +107,26 @@ final class Patterns {
     /** Keys' timelines in precedence order over the flags. Reused: one device at a time. */
     static final class Resolved implements SilenceSchedule.Plan {
         final List<long[]> layers = new ArrayList<>(4);
+        /** The device id (the first {@link #own} layers), then the globs of the patterns. */
         final List<String> keys = new ArrayList<>(4);
+        int own;
         SilenceSchedule.Plan flags;
 
         /** The key the timeout at {@code checkMs} comes from; null: the flags. */
         String timeoutKey(long checkMs) {
-            int layer = layerSetting(checkMs, true);
-            return layer < 0 ? null : keys.get(layer);
+            return keyOf(layerSetting(checkMs, true));
         }
 
         /** The key the pause (or its absence) at {@code checkMs} comes from; null: none sets it. */
         String pauseKey(long checkMs) {
-            int layer = layerSetting(checkMs, false);
-            return layer < 0 ? null : keys.get(layer);
+            return keyOf(layerSetting(checkMs, false));
+        }
+
+        private String keyOf(int layer) {
+            if (layer < 0) {
+                return null;
+            }
+            return layer < own ? keys.get(layer) : DeviceSettings.PATTERN_PREFIX + keys.get(layer);
         }
 
         /** The first layer that sets the timeout (or the pause) at {@code checkMs}; -1 if none. */
