@@ -61,6 +61,8 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             new OutputTag<>("status-changes", TypeInformation.of(StatusChange.class));
 
     private static final String DEVICE_STATE = "device";
+    /** What {@link #changedPatterns} holds for each glob: only the globs count. */
+    private static final long[] CHANGED_PATTERN = new long[0];
     private static final MapStateDescriptor<String, long[]> PATTERNS =
             new MapStateDescriptor<>(
                     "setting-patterns", Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
@@ -74,6 +76,8 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     private transient Reporter reporter;
     private transient LazyPlan plan;
     private transient Patterns patterns;
+    /** The globs of the patterns read since the devices were last planned anew. */
+    private transient Patterns changedPatterns;
     private transient BroadcastState<String, long[]> patternState;
     private transient long prunedAtMs;
     // After a restore the watermark is unknown until the first one arrives; the checks
@@ -127,6 +131,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         devicesSilent = sum(silentAtSnapshot.get());
         patternState = context.getOperatorStateStore().getBroadcastState(PATTERNS);
         patterns = new Patterns();
+        changedPatterns = new Patterns();
         for (Map.Entry<String, long[]> pattern : patternState.entries()) {
             patterns.put(pattern.getKey(), pattern.getValue());
         }
@@ -303,19 +308,10 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     private void apply(SettingRecord setting, long watermarkMs) throws Exception {
         long fromMs = fromOf(setting, watermarkMs);
         if (setting.isPattern()) {
-            Glob matcher = Glob.of(putPattern(setting, fromMs));
-            List<String> touched;
-            try (Stream<String> keys =
-                    this.<String>getKeyedStateBackend().getKeys(DEVICE_STATE, VoidNamespace.INSTANCE)) {
-                touched = keys.filter(matcher::matches).collect(Collectors.toList());
-            }
-            for (String deviceId : touched) {
-                setCurrentKey(deviceId);
-                DeviceState state = device.value();
-                if (state != null) {
-                    replan(state, watermarkMs, planOf(deviceId, state));
-                }
-            }
+            // Its devices are planned anew before time moves on (or a checkpoint is taken),
+            // with those of the other patterns read meanwhile: one look at every device for
+            // a thousand patterns read at the start, not a thousand.
+            changedPatterns.put(putPattern(setting, fromMs), CHANGED_PATTERN);
             return;
         }
         if (!owns(setting.key)) {
@@ -399,8 +395,38 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         return owner == task.getIndexOfThisSubtask();
     }
 
+    /** The devices the patterns changed since the last time match, planned anew. */
+    private void replanChangedPatterns() throws Exception {
+        if (changedPatterns.isEmpty()) {
+            return;
+        }
+        Patterns changed = changedPatterns;
+        changedPatterns = new Patterns();
+        // Time has not moved since they were read: it moves only after this.
+        long watermarkMs = watermark();
+        List<String> touched;
+        try (Stream<String> keys =
+                this.<String>getKeyedStateBackend().getKeys(DEVICE_STATE, VoidNamespace.INSTANCE)) {
+            touched = keys.filter(deviceId -> !changed.matching(deviceId).isEmpty()).collect(Collectors.toList());
+        }
+        for (String deviceId : touched) {
+            setCurrentKey(deviceId);
+            DeviceState state = device.value();
+            if (state != null) {
+                replan(state, watermarkMs, planOf(deviceId, state));
+            }
+        }
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        replanChangedPatterns();
+    }
+
     @Override
     public void processWatermark(Watermark mark) throws Exception {
+        replanChangedPatterns();
         super.processWatermark(mark);
         long watermarkMs = mark.getTimestamp();
         if (!patterns.isEmpty() && watermarkMs != Long.MAX_VALUE && watermarkMs - prunedAtMs >= 60_000) {
