@@ -10,7 +10,7 @@ import time
 
 from confluent_kafka import Message, Producer
 
-from monitor.tests.integration.harness import event
+from monitor.tests.integration.harness import event, read_until
 from monitor.tests.reference_model import Rules, expected_alerts, replay_items, run
 
 S = 1000
@@ -130,3 +130,14 @@ def changes_of(messages: list[Message]) -> list[tuple[str, str, int, int]]:
         for body in bodies
         if "device-id" in body
     ]
+
+
+def assert_every_dead_letter_once(bootstrap: str, topic: str, fleet: Fleet) -> None:
+    """Every bad record the fleet sent is a committed dead letter, and only once (told
+    apart by its source coordinates)."""
+    dead = read_until(bootstrap, topic, lambda got: len(got) >= fleet.bad_sent, 60)
+    sources = {
+        (dict(m.headers())["dlq.source.partition"], dict(m.headers())["dlq.source.offset"])
+        for m in dead
+    }
+    assert len(dead) == fleet.bad_sent == len(sources)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from monitor.tests.cluster.local_cluster import AlertRecorder, LocalCluster
-from monitor.tests.fleet import Fleet, S, expected_committed
-from monitor.tests.integration.harness import monitor_args, read_until
+from monitor.tests.fleet import Fleet, S, assert_every_dead_letter_once, expected_committed
+from monitor.tests.integration.harness import monitor_args
 
 pytestmark = [pytest.mark.cluster, pytest.mark.kafka, pytest.mark.slow]
 INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S = 5, 10, 5
@@ -79,12 +79,7 @@ def assert_committed_as_the_model_says(
     recorder.stop()
     assert len(expected) > 20, "the fleet's silences should raise alerts"
     assert up_to_last_check(recorder.alerts()) == expected  # none lost, repeated or false
-    dead = read_until(bootstrap, topics["dlq"], lambda got: len(got) >= fleet.bad_sent, 60)
-    sources = {
-        (dict(m.headers())["dlq.source.partition"], dict(m.headers())["dlq.source.offset"])
-        for m in dead
-    }
-    assert len(dead) == fleet.bad_sent == len(sources)  # every dead letter, once
+    assert_every_dead_letter_once(bootstrap, topics["dlq"], fleet)
 
 
 def test_taskmanagers_killed_under_load_change_nothing_that_is_committed(

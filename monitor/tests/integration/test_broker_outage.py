@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.tests.fleet import Fleet, S, changes_of, expected_changes, expected_committed
+from monitor.tests.fleet import (
+    Fleet,
+    S,
+    assert_every_dead_letter_once,
+    changes_of,
+    expected_changes,
+    expected_committed,
+)
 from monitor.tests.integration.harness import (
     alerts_of,
     monitor_args,
@@ -131,6 +138,9 @@ def outage_under_load(
             )
 
         status = read_until(bootstrap, TOPICS["status"], idle_since_the_fleet_stopped, 90)
+        # The bad records, those sent through the outage too: none lost, none repeated.
+        assert fleet.bad_sent > 5
+        assert_every_dead_letter_once(bootstrap, TOPICS["dlq"], fleet)
     assert newest_checkpoint(checkpoints) is not None
     assert any(t >= stopped_s + OUTAGE_S for _, t in fleet.acknowledged), "the fleet kept going"
     alerts = [a for a in alerts_of(messages) if a[0] <= last_check_s * S]
