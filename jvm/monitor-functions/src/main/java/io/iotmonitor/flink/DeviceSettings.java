@@ -78,15 +78,8 @@ public final class DeviceSettings {
             Glob.of(key.substring(PATTERN_PREFIX.length()));
             return;
         }
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            boolean lone =
-                    Character.isHighSurrogate(c)
-                            ? i + 1 >= key.length() || !Character.isLowSurrogate(key.charAt(i + 1))
-                            : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(key.charAt(i - 1)));
-            if (lone) {
-                throw new IllegalArgumentException("the device id holds a lone surrogate");
-            }
+        if (EventValidation.hasLoneSurrogate(key)) {
+            throw new IllegalArgumentException("the device id holds a lone surrogate");
         }
         // The rule of the events' device ids: a key no event can have would never apply.
         String problem = EventValidation.deviceIdTextProblem(key);

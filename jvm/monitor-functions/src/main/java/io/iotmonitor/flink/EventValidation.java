@@ -351,9 +351,17 @@ public class EventValidation implements Serializable {
     }
 
     private static boolean hasLoneSurrogate(JsonParser parser) throws IOException {
-        char[] text = parser.getTextCharacters();
-        int end = parser.getTextOffset() + parser.getTextLength();
-        for (int i = parser.getTextOffset(); i < end; i++) {
+        return hasLoneSurrogate(
+                parser.getTextCharacters(), parser.getTextOffset(), parser.getTextOffset() + parser.getTextLength());
+    }
+
+    /** Whether {@code text} holds half a surrogate pair, which no UTF-8 can carry. */
+    static boolean hasLoneSurrogate(String text) {
+        return hasLoneSurrogate(text.toCharArray(), 0, text.length());
+    }
+
+    private static boolean hasLoneSurrogate(char[] text, int start, int end) {
+        for (int i = start; i < end; i++) {
             char c = text[i];
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 >= end || !Character.isLowSurrogate(text[i + 1])) {

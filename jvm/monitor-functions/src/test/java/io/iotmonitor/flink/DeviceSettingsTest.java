@@ -1,6 +1,7 @@
 package io.iotmonitor.flink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,5 +32,14 @@ class DeviceSettingsTest {
         long[] timeline = {1_800_000_000_000L, 90_000, DeviceSettings.UNSET, 0};
         byte[] packed = DeviceSettings.pack(timeline);
         assertTrue(packed.length <= 11, packed.length + " bytes");
+    }
+
+    @Test
+    void aDeviceKeyWithHalfASurrogatePairIsRefusedAndAWholePairIsNot() {
+        for (String key : new String[] {"meter-\uD800", "\uDC00meter", "me\uDC00\uD800ter"}) {
+            SettingRecord record = DeviceSettings.parseText(key, "{\"expected\": true}", 0, 1);
+            assertEquals("bad setting for " + key + ": the device id holds a lone surrogate", record.reason);
+        }
+        assertNull(DeviceSettings.parseText("meter-\uD83D\uDE00", "{\"expected\": true}", 0, 1).reason);
     }
 }
