@@ -281,6 +281,16 @@ class DeviceMonitorTest {
     }
 
     @Test
+    void aSettingThatMovesADevicesCheckLeavesItOneTimer() throws Exception {
+        // A stale timer would sit in every checkpoint until it fired.
+        Monitor monitor = monitor(NEVER_EXPIRES).event("d1", 0).event("d2", 0).watermark(10_000);
+        assertEquals(2, monitor.harness.numEventTimeTimers());
+        monitor.setting("d1", "{\"inactivity-timeout\": \"10m\"}", 10_000);
+        monitor.setting("pattern:d*", "{\"inactivity-timeout\": \"20s\"}", 10_000).watermark(15_000);
+        assertEquals(2, monitor.harness.numEventTimeTimers());
+    }
+
+    @Test
     void theDevicesOwnKeyWinsThenTheLongestPatternThenTheFlags() throws Exception {
         Monitor monitor = monitor(NEVER_EXPIRES);
         monitor.setting("pattern:d*", "{\"inactivity-timeout\": \"20s\"}", 0);
