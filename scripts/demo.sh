@@ -5,7 +5,8 @@
 # DEMO_SECONDS=N stops by itself after N seconds of live view.
 # CLUSTER=1 (make demo CLUSTER=1) submits the job to the local Flink cluster instead
 # (scripts/local-flink.sh: a JobManager and two TaskManagers, the Flink UI on
-# http://localhost:${FLINK_REST_PORT:-8081}); Ctrl-C cancels the job, the cluster stays.
+# http://localhost:${FLINK_REST_PORT:-8081}); Ctrl-C stops the job with a savepoint, the
+# cluster stays.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -52,9 +53,28 @@ cleanup() {
     wait "$monitor_pid" 2>/dev/null || true
   fi
   if [[ -n "$job_id" ]]; then
-    "$bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(
-        f"http://{sys.argv[1]}/jobs/{sys.argv[2]}?mode=cancel", method="PATCH"), timeout=10)' \
-      "$rest" "$job_id" 2>/dev/null && echo "job $job_id cancelled" || echo "could not cancel job $job_id"
+    # Stopped with a savepoint, the job commits what it wrote; cancelled, it would leave
+    # its last transaction open and the next run's watch waiting behind it.
+    "$bin/python" - "$rest" "$job_id" "file://$root/$demo/checkpoints/savepoints" <<'PY' \
+      || echo "could not stop job $job_id"
+import json, sys, time, urllib.request
+rest, job, folder = sys.argv[1:]
+def call(path, method="GET", body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://{rest}{path}", data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read() or b"{}")
+call(f"/jobs/{job}/stop", "POST", {"drain": False, "targetDirectory": folder})
+for _ in range(60):
+    if call(f"/jobs/{job}")["state"] in ("FINISHED", "CANCELED", "FAILED"):
+        print(f"job {job} stopped with a savepoint in {folder}")
+        break
+    time.sleep(0.5)
+else:
+    call(f"/jobs/{job}?mode=cancel", "PATCH")
+    print(f"job {job} cancelled (no savepoint within 30 s)")
+PY
     echo "Flink keeps running (UI http://$rest): scripts/local-flink.sh stop"
   fi
   echo

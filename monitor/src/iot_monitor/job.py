@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 from typing import Any
 
+from pyflink.common.completable_future import CompletableFuture
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
@@ -13,6 +17,7 @@ from iot_monitor.kafka_source import consumer_properties, read_events
 from iot_monitor.pipeline import java_class, monitor, split_events
 from iot_monitor.preflight import check_kafka
 from iot_monitor.settings import MonitorSettings
+from iot_monitor.submit import JOB_NAME, flink_error
 
 log = logging.getLogger(__name__)
 
@@ -95,4 +100,52 @@ def run_job(settings: MonitorSettings) -> None:
         settings.inactivity_timeout_ms // 1000,
         settings.check_interval_ms // 1000,
     )
-    env.execute("iot-monitor")
+    client = env.execute_async(JOB_NAME)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # A shell runs a background job with SIGINT ignored: its Ctrl-C is not for it.
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, lambda _signum, _frame: stopping.set())
+    result = client.get_job_execution_result()
+    while not result.done():
+        if stopping.wait(1):
+            _stop(client, result, settings)
+            return
+    result.result()  # a failed job raises here, as env.execute does
+
+
+# Within the 30 s that compose and Kubernetes leave a process between SIGTERM and SIGKILL.
+STOP_TIMEOUT_S = 20
+
+
+def _stop(client: Any, result: Any, settings: MonitorSettings) -> None:
+    """Stop the job with a savepoint below the checkpoint folder, so that what it wrote
+    is committed and --resume-latest goes on from there; cancel it if that fails.
+
+    A process that just exits leaves its writers' transactions open, and every
+    read_committed reader of its topics (watch, Vector) waits behind them until the
+    transaction timeout. Cancelling does not help: the writers are interrupted before
+    their abort reaches the broker."""
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C stops at once
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # what a supervisor repeats while it waits
+    folder = settings.checkpoint_dir.rstrip("/") + "/savepoints"
+    log.info("stopping: taking a savepoint in %s and committing what was written", folder)
+    # PyFlink's stop_with_savepoint predates the format argument Flink's method now takes.
+    canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+    try:
+        savepoint = CompletableFuture(
+            client._j_job_client.stopWithSavepoint(False, folder, canonical), str
+        ).result()
+    except Exception as exc:  # py4j's error, carrying Flink's
+        log.warning("no savepoint (%s): cancelling the job", flink_error(exc))
+        client.cancel().result()
+    else:
+        log.info("savepoint %s taken", savepoint)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while not result.done():
+        if time.monotonic() > deadline:
+            log.warning("the job did not stop within %d s", STOP_TIMEOUT_S)
+            return
+        time.sleep(0.2)
+    log.info("stopped")

@@ -100,7 +100,7 @@ def check_jobmanager(address: str, parallelism: int, timeout_s: float = 10) -> N
         )
 
 
-def _one_line(error: Exception) -> str:
+def flink_error(error: Exception) -> str:
     """The innermost cause of a Java exception, first line, as Flink's client raised it."""
     java = getattr(error, "java_exception", None)
     if java is None:
@@ -131,6 +131,6 @@ def submit_job(settings: MonitorSettings) -> str:
         if getattr(exc, "java_exception", None) is None:
             raise
         raise SubmissionError(
-            f"the Flink cluster at {settings.jobmanager} did not take the job: {_one_line(exc)}"
+            f"the Flink cluster at {settings.jobmanager} did not take the job: {flink_error(exc)}"
         ) from None
     return str(client.get_job_id())
