@@ -14,6 +14,7 @@ from typing import Any
 
 from pyflink.common import WatermarkStrategy
 from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.datastream.connectors import Source
 from pyflink.datastream.connectors.kafka import (
     KafkaOffsetResetStrategy,
     KafkaOffsetsInitializer,
@@ -83,8 +84,12 @@ def read_events(env: StreamExecutionEnvironment, settings: MonitorSettings) -> A
             settings.events_topic,
         )
     )
+    # Each partition's watermark from the moment it is assigned, not from its first
+    # records: after a restart the first partition to deliver must not drive time alone.
+    kafka = events_source(settings).get_java_function()
+    source = Source(java_class("EveryPartitionWatermarked").of(kafka))
     stream = (
-        env.from_source(events_source(settings), watermarks, "kafka events")
+        env.from_source(source, watermarks, "kafka events")
         .uid(SOURCE_UID)
         .name("read and decode events")
     )

@@ -54,6 +54,18 @@ public class EventWatermarks implements WatermarkStrategy<DecodedEvent> {
         return (event, kafkaTimestamp) -> event.isGood() ? event.timeMs : 0;
     }
 
+    /** The partition of a Kafka split, whose id is topic-partition; -1 if not known. */
+    static int partitionOf(String splitId) {
+        if (splitId == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(splitId.substring(splitId.lastIndexOf('-') + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     @Override
     public WatermarkGenerator<DecodedEvent> createWatermarkGenerator(
             WatermarkGeneratorSupplier.Context context) {
@@ -61,7 +73,9 @@ public class EventWatermarks implements WatermarkStrategy<DecodedEvent> {
         RelativeClock reading = context.getInputActivityClock();
         return new WatermarkGenerator<>() {
             private long newestMs = Long.MIN_VALUE;
-            private int partition = -1; // known from its first record
+            // Known at once when the source is EveryPartitionWatermarked, else from the
+            // first record.
+            private int partition = partitionOf(EveryPartitionWatermarked.splitBeingMade());
             private long readAtMs = reading.relativeTimeMillis();
 
             @Override
