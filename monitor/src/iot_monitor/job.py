@@ -139,7 +139,10 @@ def _stop(client: Any, result: Any, settings: MonitorSettings) -> None:
         ).result()
     except Exception as exc:  # py4j's error, carrying Flink's
         log.warning("no savepoint (%s): cancelling the job", flink_error(exc))
-        client.cancel().result()
+        try:
+            client.cancel().result()
+        except Exception as cancel_error:  # it ended meanwhile
+            log.warning("could not cancel the job: %s", flink_error(cancel_error))
     else:
         log.info("savepoint %s taken", savepoint)
     deadline = time.monotonic() + STOP_TIMEOUT_S
