@@ -283,7 +283,7 @@ def reset_test_topics(admin: AdminClient, bootstrap: str) -> dict[str, str]:
     """The tests' fixed topics (TEST_TOPIC_ROLES), empty: the compacted settings topic
     made anew, the others made where missing and cleared. Their names by role.
 
-    A topic that a transaction holds back (a monitor a failed test left killed, whose
+    A topic that a transaction holds back (a monitor killed, or a job cancelled, whose
     writers never aborted) is made anew too: cleared, it would stay unreadable to the
     next test's read_committed readers until the transaction timeout."""
     plain = {name: n for name, n in TEST_TOPICS.items() if name not in TEST_TOPIC_CONFIGS}

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.tests.fleet import Fleet, S, changes_of, expected_changes, expected_committed
+from monitor.tests.fleet import (
+    Fleet,
+    S,
+    assert_every_dead_letter_once,
+    changes_of,
+    expected_changes,
+    expected_committed,
+)
 from monitor.tests.integration.harness import (
     alerts_of,
     monitor_args,
@@ -69,12 +76,7 @@ def test_kills_under_live_load_change_nothing_that_is_committed(
             time.sleep(5)
             messages = read_until(kafka_bootstrap, kafka_test_topics["alerts"], lambda _: False, 5)
             status = read_until(kafka_bootstrap, kafka_test_topics["status"], lambda _: False, 5)
-            dead = read_until(
-                kafka_bootstrap,
-                kafka_test_topics["dlq"],
-                lambda got: len(got) >= fleet.bad_sent,
-                timeout_s=60,
-            )
+            assert_every_dead_letter_once(kafka_bootstrap, kafka_test_topics["dlq"], fleet)
     finally:
         fleet.stopping.set()
     alerts = [a for a in alerts_of(messages) if a[0] <= last_check_s * S]
@@ -84,8 +86,3 @@ def test_kills_under_live_load_change_nothing_that_is_committed(
     assert {status for _, status, _, _ in changes} >= {"silent", "back"}
     # the status changes are in the alerts' transactions: as exact
     assert sorted(c for c in changes_of(status) if c[3] <= last_check_s) == changes
-    sources = {
-        (dict(m.headers())["dlq.source.partition"], dict(m.headers())["dlq.source.offset"])
-        for m in dead
-    }
-    assert len(dead) == fleet.bad_sent == len(sources)  # every dead letter, once
