@@ -187,7 +187,11 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        watermarkAtSnapshot.update(List.of(watermarkSeenMs));
+        // The watermark itself, not the last one an event or a timer saw here: every
+        // subtask has the same at a checkpoint, and the smallest of them is the restore's.
+        // A subtask with nothing due at the last check would otherwise hold it back for
+        // the others, which then make that check again for the backlog read after a crash.
+        watermarkAtSnapshot.update(List.of(watermark()));
         trackedAtSnapshot.update(List.of(devicesTracked));
         silentAtSnapshot.update(List.of(devicesSilent));
     }

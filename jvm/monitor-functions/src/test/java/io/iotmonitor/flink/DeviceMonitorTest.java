@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ class DeviceMonitorTest {
     private static final long TIMEOUT_MS = 60_000;
     private static final long NEVER_EXPIRES = 0;
     private static final long EXPIRY_MS = 150_000;
+    private static final int MAX_PARALLELISM = 128;
 
     private final List<Monitor> started = new ArrayList<>();
 
@@ -438,6 +441,72 @@ class DeviceMonitorTest {
         assertEquals(expectedChanges, concat(before.changes(), after.changes()));
     }
 
+    /**
+     * Two subtasks, where only the one of "d" had something due at the last check before
+     * the snapshot. Restored, "d" returns in the backlog read before the first watermark:
+     * the check the other subtask had nothing to do at was made all the same.
+     */
+    @Test
+    void aRestoreOfTwoSubtasksRepeatsNoCheckOfEither() throws Exception {
+        String d = keyOf(0);
+        String e = keyOf(1);
+        Monitor[] before = {subtask(0, null), subtask(1, null)};
+        for (Monitor monitor : before) {
+            monitor.watermark(85_000);
+        }
+        before[0].event(d, 0);
+        before[1].event(e, 84_000);
+        // At 90 000 "d" is due (and alerts), "e" is not.
+        for (Monitor monitor : before) {
+            monitor.watermark(95_000);
+        }
+        assertEquals(List.of(alert(90_000, d, 0)), before[0].alerts());
+        OperatorSubtaskState snapshot =
+                AbstractStreamOperatorTestHarness.repackageState(
+                        before[0].harness.snapshot(1L, 95_000L), before[1].harness.snapshot(1L, 95_000L));
+
+        Monitor after = subtask(0, snapshot);
+        after.event(d, 100_000).watermark(130_000);
+        assertEquals(List.of(), after.alerts(), "after the restore, the check at 90 000 was made again");
+        assertEquals(List.of(back(d, 0, 100_000)), after.changes());
+    }
+
+    /** A device id that subtask {@code index} of two owns. */
+    private static String keyOf(int index) {
+        for (int n = 0; ; n++) {
+            String key = "device-" + n;
+            if (KeyGroupRangeAssignment.assignKeyToParallelOperator(key, MAX_PARALLELISM, 2) == index) {
+                return key;
+            }
+        }
+    }
+
+    /** Subtask {@code index} of two, with a settings input (as the job with a topic), new or restored. */
+    private Monitor subtask(int index, OperatorSubtaskState restored) throws Exception {
+        SilenceSchedule schedule =
+                new SilenceSchedule(INTERVAL_MS, TIMEOUT_MS, NEVER_EXPIRES).whereSettingsMayChange();
+        Monitor monitor =
+                new Monitor(
+                        new KeyedTwoInputStreamOperatorTestHarness<>(
+                                new DeviceMonitor(schedule),
+                                new DeviceMonitor.ByDevice(),
+                                null,
+                                Types.STRING,
+                                MAX_PARALLELISM,
+                                2,
+                                index));
+        monitor.harness.setup();
+        if (restored != null) {
+            monitor.harness.initializeState(
+                    AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                            restored, MAX_PARALLELISM, 2, 2, index));
+        }
+        monitor.harness.open();
+        monitor.settingsIdle();
+        started.add(monitor);
+        return monitor;
+    }
+
     // --- several devices -----------------------------------------------------------
 
     @Test
@@ -517,10 +586,16 @@ class DeviceMonitorTest {
         final KeyedTwoInputStreamOperatorTestHarness<String, String, SettingRecord, Alert> harness;
 
         Monitor(long expiryMs) throws Exception {
-            SilenceSchedule schedule = new SilenceSchedule(INTERVAL_MS, TIMEOUT_MS, expiryMs);
-            harness =
+            this(
                     new KeyedTwoInputStreamOperatorTestHarness<>(
-                            new DeviceMonitor(schedule), new DeviceMonitor.ByDevice(), null, Types.STRING);
+                            new DeviceMonitor(new SilenceSchedule(INTERVAL_MS, TIMEOUT_MS, expiryMs)),
+                            new DeviceMonitor.ByDevice(),
+                            null,
+                            Types.STRING));
+        }
+
+        Monitor(KeyedTwoInputStreamOperatorTestHarness<String, String, SettingRecord, Alert> harness) {
+            this.harness = harness;
         }
 
         /** As in the job: the settings hold no watermark back. */
