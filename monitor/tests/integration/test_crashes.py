@@ -81,6 +81,14 @@ def test_kills_under_live_load_change_nothing_that_is_committed(
         fleet.stopping.set()
     alerts = [a for a in alerts_of(messages) if a[0] <= last_check_s * S]
     assert len(expected) > 20, "the fleet's silences should raise alerts"
+    # Each committed alert and where it lies in the topic: a repeated one is read against
+    # the broker's log (its transaction) and the monitors' logs beside this file.
+    (tmp_path / "alerts.tsv").write_text(
+        "".join(
+            f"{m.partition()}\t{m.offset()}\t{a}\n"
+            for m, a in zip(messages, alerts_of(messages), strict=True)
+        )
+    )
     assert sorted(alerts) == expected  # none lost, none repeated, none forgiven or false
     changes = expected_changes(fleet, INTERVAL_S, TIMEOUT_S, OUT_OF_ORDERNESS_S)
     assert {status for _, status, _, _ in changes} >= {"silent", "back"}
