@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -110,7 +111,11 @@ def run_job(settings: MonitorSettings) -> None:
     while not result.done():
         if stopping.wait(1):
             _stop(client, result, settings)
-            return
+            # Nothing is left to do: the job is stopped and what it wrote committed. The
+            # interpreter's teardown (py4j frees its Java objects one call at a time) once
+            # outlasted the 30 s a supervisor waits; the JVM exits as its stdin closes.
+            logging.shutdown()
+            os._exit(0)
     result.result()  # a failed job raises here, as env.execute does
 
 
