@@ -41,6 +41,9 @@ TEST_TOPICS = {
     "device-settings-test": 1,
 }
 COMPACTED = {"cleanup.policy": "compact"}
+# Tests write records stamped on fixed days of the past; under the broker's retention
+# (7 days) its check, every 5 minutes, deletes them whenever it falls within a test.
+KEPT = {"retention.ms": "-1"}
 TEST_TOPIC_CONFIGS = {"device-settings-test": COMPACTED}
 # A freshly started broker has taken up to a few seconds to lead a new topic's
 # partitions; a minute means something is wrong with the broker, not the test.
@@ -310,12 +313,13 @@ def kafka_test_topics(kafka_bootstrap: str, kafka_admin: AdminClient) -> dict[st
 def topic_factory(
     kafka_bootstrap: str, kafka_admin: AdminClient
 ) -> Iterator[Callable[[str, int], str]]:
-    """Makes topics of the test's own (`prefix-<random>`), deleted after the test."""
+    """Makes topics of the test's own (`prefix-<random>`), kept whatever their records'
+    times (KEPT), deleted after the test."""
     made: list[str] = []
 
     def make(prefix: str, partitions: int) -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
-        ensure_topics(kafka_admin, kafka_bootstrap, {name: partitions})
+        ensure_topics(kafka_admin, kafka_bootstrap, {name: partitions}, {name: KEPT})
         made.append(name)
         return name
 
