@@ -112,8 +112,8 @@ def run_job(settings: MonitorSettings) -> None:
         if stopping.wait(1):
             _stop(client, result, settings)
             # Nothing is left to do: the job is stopped and what it wrote committed. The
-            # interpreter's teardown (py4j frees its Java objects one call at a time) once
-            # outlasted the 30 s a supervisor waits; the JVM exits as its stdin closes.
+            # interpreter's teardown, with a JVM still behind the gateway, once outlasted
+            # the 30 s a supervisor waits; the JVM exits by itself as its stdin closes.
             logging.shutdown()
             os._exit(0)
     result.result()  # a failed job raises here, as env.execute does
