@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -111,11 +110,7 @@ def run_job(settings: MonitorSettings) -> None:
     while not result.done():
         if stopping.wait(1):
             _stop(client, result, settings)
-            # Nothing is left to do: the job is stopped and what it wrote committed. The
-            # interpreter's teardown, with a JVM still behind the gateway, once outlasted
-            # the 30 s a supervisor waits; the JVM exits by itself as its stdin closes.
-            logging.shutdown()
-            os._exit(0)
+            return
     result.result()  # a failed job raises here, as env.execute does
 
 
