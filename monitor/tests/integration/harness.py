@@ -142,6 +142,7 @@ def running_monitor(
             env={**os.environ, "FLINK_LOG_DIR": str(flink_logs)},
             # its own process group, so that a crash takes the JVM down with it
             start_new_session=True,
+            preexec_fn=_as_from_a_terminal,
         )
     watched = _Watched(process, log_path, flink_logs, tolerate_restarts)
     _WATCHED.append(watched)
@@ -149,6 +150,12 @@ def running_monitor(
         yield process
     finally:
         stop(process)
+
+
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a user's terminal sends it. A shell's background job (tests run that way
+    in CI) starts with SIGINT ignored, which the monitor keeps: it is not its Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop(process: subprocess.Popen[bytes], hard: bool = False) -> None:
