@@ -1,11 +1,11 @@
 package io.iotmonitor.flink;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The settings of the patterns, each with its timeline (see {@link DeviceSettings}),
@@ -19,7 +19,8 @@ final class Patterns {
 
     private final Map<String, long[]> timelines = new HashMap<>();
     private final Map<String, List<Glob>> byPrefix = new HashMap<>();
-    private final TreeSet<Integer> prefixLengths = new TreeSet<>();
+    /** The lengths of the globs' literal starts, shortest first, each once. */
+    private int[] prefixLengths = new int[0];
     private final Resolved resolved = new Resolved();
 
     boolean isEmpty() {
@@ -41,8 +42,7 @@ final class Patterns {
                 bucket.removeIf(glob -> glob.text.equals(text));
                 if (bucket.isEmpty()) {
                     byPrefix.remove(prefix);
-                    prefixLengths.clear();
-                    byPrefix.keySet().forEach(kept -> prefixLengths.add(kept.length()));
+                    indexLengths();
                 }
             }
             return;
@@ -52,13 +52,19 @@ final class Patterns {
             // One glob more in the index: a thousand patterns must not cost a million.
             Glob glob = Glob.of(text);
             byPrefix.computeIfAbsent(glob.prefix, prefix -> new ArrayList<>()).add(glob);
-            prefixLengths.add(glob.prefix.length());
+            if (Arrays.binarySearch(prefixLengths, glob.prefix.length()) < 0) {
+                indexLengths();
+            }
         }
+    }
+
+    private void indexLengths() {
+        prefixLengths = byPrefix.keySet().stream().mapToInt(String::length).distinct().sorted().toArray();
     }
 
     /** The globs matching {@code deviceId}, first in precedence first. */
     List<Glob> matching(String deviceId) {
-        List<Glob> found = new ArrayList<>(2);
+        List<Glob> found = new ArrayList<>(4);
         for (int length : prefixLengths) {
             if (length > deviceId.length()) {
                 break;
@@ -72,7 +78,9 @@ final class Patterns {
                 }
             }
         }
-        found.sort(PRECEDENCE);
+        if (found.size() > 1) {
+            found.sort(PRECEDENCE);
+        }
         return found;
     }
 

@@ -238,7 +238,15 @@ public final class SilenceSchedule implements Serializable {
                 return CHANGED;
             }
         }
+        boolean wasSilent = state.silent;
+        long latestMs = state.latestEventMs;
         store(state, insert(runsOf(state), timeMs), next, plan, out);
+        if (!wasSilent && state.latestEventMs >= latestMs) {
+            // Its newest time did not move back, so no check before the planned one can
+            // find it silent: the plan stands, and the settings need no look (a third of
+            // the events cross a check where settings may change).
+            return CHANGED;
+        }
         long check = planned(state, next, plan);
         if (check < state.nextCheckMs) {
             state.nextCheckMs = check;
