@@ -23,7 +23,8 @@ order), then the flags. A paused check raises no alert and no silent change (a r
 still ends a reported silence). A device registered (`expected`) before it ever sent
 counts its registration (the record's own time) as a time, and its silence from it
 is `never-seen`; a
-registration withdrawn before it sends ends its watch (`forgotten` if reported).
+registration withdrawn before it sends ends its watch from the first check at or after
+the withdrawal (`forgotten` as of the withdrawal, if reported).
 """
 
 from __future__ import annotations
@@ -147,10 +148,21 @@ class Model:
         device = self.devices.get(key)
         if expected and (device is None or not device.times):
             self.devices[key] = _Device(times=[time_ms], registered=time_ms)
-        elif not expected and device is not None and device.times == [device.registered]:
-            if device.silent_since is not None:
-                self.changes.append((key, "forgotten", device.silent_since, start))
-            del self.devices[key]
+
+    def _withdrawn_at(self, device_id: str, at: int) -> int | None:
+        """When the registration of a device was withdrawn, as of the check at `at`: the
+        start of its own key's values that do not register it, in force at `at` and
+        since the last that did; None while one registers it."""
+        withdrawn = None
+        registers = False
+        for start, value in self.settings.get(device_id, []):
+            if start > at:
+                break
+            if value.expected:
+                withdrawn, registers = None, True
+            elif registers and withdrawn is None:
+                withdrawn = start
+        return withdrawn
 
     def next_check(self) -> int:
         """The first check not made yet."""
@@ -199,6 +211,15 @@ class Model:
     def _check(self, at: int) -> None:
         rules = self.rules
         for device_id, device in list(self.devices.items()):
+            if device.registered is not None and device.times == [device.registered]:
+                withdrawn = self._withdrawn_at(device_id, at)
+                if withdrawn is not None:
+                    # a withdrawal applies to the checks at or after it, as any setting
+                    since = device.silent_since
+                    if since is not None:
+                        self.changes.append((device_id, "forgotten", since, withdrawn))
+                    del self.devices[device_id]
+                    continue
             counted = [t for t in device.times if t <= at]
             if not counted:
                 continue

@@ -80,6 +80,8 @@ def test_each_field_of_a_setting_changes_the_alerts_as_the_spec_says(tmp_path: P
         ("ghost", 1000 * S, {"expected": True}),
         ("late-sender", 1000 * S, {"expected": True}),
         ("plain", 1300 * S, {"inactivity-timeout": "6m"}),  # from 1300 on
+        ("withdrawn", 1000 * S, {"expected": True}),
+        ("withdrawn", 1100 * S, None),  # unset: from 1100 on, nothing to watch
     ]
     events_path = write_events(tmp_path / "events.jsonl", events, TimeUnit.SECONDS)
     settings_path = write_settings(tmp_path / "settings.jsonl", settings, TimeUnit.SECONDS)
@@ -93,12 +95,15 @@ def test_each_field_of_a_setting_changes_the_alerts_as_the_spec_says(tmp_path: P
         "paused": (1200, 1000),  # reported at the check its pause ends on
         "ghost": (1080, 1000),  # never sent: from its registration
         "late-sender": (1080, 1000),
+        "withdrawn": (1080, 1000),
     }  # meter-1: 10 m, never past it by the last check (1600)
     plain = [check // S for check, device, _ in alerts if device == "plain"]
     assert plain == [*range(1080, 1291, 30), *range(1380, 1591, 30)]
     assert ("ghost", "never-seen", 1000 * S, 1080 * S) in changes
     assert ("late-sender", "never-seen", 1000 * S, 1080 * S) in changes
     assert ("late-sender", "back", 1000 * S, 1500 * S) in changes
+    assert [check // S for check, device, _ in alerts if device == "withdrawn"] == [1080]
+    assert ("withdrawn", "forgotten", 1000 * S, 1100 * S) in changes
     rules = Rules()
     assert (alerts, changes) == model_of(events, settings, rules)
 

@@ -262,6 +262,9 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         long timeMs = element.getTimestamp();
         long watermarkMs = watermark();
         DeviceState state = device.value();
+        if (state != null && endWatchIfWithdrawn(deviceId, state, schedule.lastCheckMade(watermarkMs))) {
+            devicesTracked--;
+        }
         if (state == null || !state.hasTimes()) {
             state = schedule.firstEvent(state, timeMs, watermarkMs, planOf(deviceId, state));
             devicesTracked++;
@@ -287,8 +290,15 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         }
         long checkMs = timer.getTimestamp();
         String deviceId = timer.getKey();
-        SilenceSchedule.Plan plan = planOf(deviceId, state);
-        int outcome = schedule.onCheck(state, checkMs, plan, reporter.to(deviceId, checkMs));
+        int outcome;
+        if (checkMs == state.nextCheckMs && endWatchIfWithdrawn(deviceId, state, checkMs)) {
+            outcome = SilenceSchedule.FORGET;
+        } else {
+            outcome = schedule.onCheck(state, checkMs, planOf(deviceId, state), reporter.to(deviceId, checkMs));
+            if (outcome == SilenceSchedule.NEW_CHECK) {
+                checkAtWithdrawal(state, checkMs);
+            }
+        }
         if (outcome != SilenceSchedule.UNCHANGED && state.settings != null) {
             long[] timeline = state.timeline();
             long[] pruned = DeviceSettings.prune(timeline, checkMs);
@@ -326,37 +336,71 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         if (state == null) {
             state = new DeviceState();
             state.clearTimes();
+        } else if (endWatchIfWithdrawn(setting.key, state, schedule.lastCheckMade(watermarkMs))) {
+            devicesTracked--;
         }
         long[] timeline = DeviceSettings.put(state.timeline(), fromMs, setting);
         boolean expected = DeviceSettings.expectedLast(timeline);
         long lastFromMs = timeline[timeline.length - DeviceSettings.ENTRY];
         boolean settled = lastFromMs <= schedule.firstCheckAfter(watermarkMs);
-        // Only deletions, none still to come (a setting read later starts later): none.
-        state.timeline(DeviceSettings.setsNothing(timeline) && settled ? null : timeline);
+        // Only deletions, none still to come (a setting read later starts later): none;
+        // but a registration's withdrawal is kept until a check ends the watch by it.
+        boolean watched = state.hasTimes() && onlyRegistered(state);
+        state.timeline(DeviceSettings.setsNothing(timeline) && settled && !watched ? null : timeline);
         SilenceSchedule.Plan plan = planOf(setting.key, state);
         if (expected && !state.hasTimes()) {
             // Registered: as if it had sent at the record's time (read late, as a late
             // event), and never since.
             schedule.firstEvent(state, setting.timeMs, watermarkMs, plan);
             state.registeredMs = setting.timeMs;
+            checkAtWithdrawal(state, schedule.lastCheckMade(watermarkMs));
             devicesTracked++;
             device.update(state);
             setTimer(state);
             return;
-        }
-        if (!expected && state.hasTimes() && onlyRegistered(state)) {
-            // No longer expected before it ever sent: nothing is left to watch.
-            if (state.silent) {
-                reporter.to(setting.key, fromMs).status(SilenceSchedule.FORGOTTEN, state.registeredMs, fromMs);
-            }
-            state.clearTimes();
-            devicesTracked--;
         }
         if (!state.hasTimes() && state.settings == null) {
             device.clear();
             return;
         }
         replan(state, watermarkMs, plan);
+    }
+
+    /**
+     * A device registered and not seen since, whose registration was withdrawn as of the
+     * check at {@code checkMs} (a withdrawal applies to the checks at or after its time,
+     * as any setting): its watch ends, {@code forgotten} as of the withdrawal if its
+     * silence was reported. Returns whether it ended (its state then has no times).
+     */
+    private boolean endWatchIfWithdrawn(String deviceId, DeviceState state, long checkMs) {
+        if (checkMs == Long.MIN_VALUE || state.registeredMs == SilenceSchedule.NONE || !onlyRegistered(state)) {
+            return false;
+        }
+        long withdrawnMs = DeviceSettings.withdrawnAt(state.timeline(), checkMs);
+        if (withdrawnMs == DeviceSettings.UNSET) {
+            return false;
+        }
+        if (state.silent) {
+            reporter.to(deviceId, withdrawnMs).status(SilenceSchedule.FORGOTTEN, state.registeredMs, withdrawnMs);
+        }
+        state.clearTimes();
+        return true;
+    }
+
+    /**
+     * A registered device, not seen yet, is checked at the first check at or after a
+     * withdrawal of its registration still to come (after the check at {@code madeMs}),
+     * however much later its silence would next be looked at (a pause, a long timeout):
+     * that check ends its watch.
+     */
+    private void checkAtWithdrawal(DeviceState state, long madeMs) {
+        if (state.registeredMs == SilenceSchedule.NONE || !onlyRegistered(state)) {
+            return;
+        }
+        long withdrawalMs = DeviceSettings.withdrawalAfter(state.timeline(), madeMs);
+        if (withdrawalMs != DeviceSettings.UNSET) {
+            state.nextCheckMs = Math.min(state.nextCheckMs, schedule.firstCheckFrom(withdrawalMs));
+        }
     }
 
     private static boolean onlyRegistered(DeviceState state) {
@@ -460,6 +504,12 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
             throws Exception {
         long plannedMs = state.nextCheckMs;
         int outcome = schedule.replan(state, watermarkMs, plan);
+        checkAtWithdrawal(state, schedule.lastCheckMade(watermarkMs));
+        if (state.nextCheckMs != plannedMs) {
+            outcome = SilenceSchedule.NEW_CHECK;
+        } else if (outcome == SilenceSchedule.NEW_CHECK) {
+            outcome = SilenceSchedule.CHANGED;
+        }
         if (outcome == SilenceSchedule.NEW_CHECK && plannedMs != Long.MAX_VALUE) {
             timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, plannedMs);
         }

@@ -273,6 +273,33 @@ public final class DeviceSettings {
         return at < 0 ? UNSET : timeline[at + PAUSED_AT];
     }
 
+    /**
+     * When a device's registration was withdrawn, as of {@code ms}: the start of the
+     * values that do not register it, in force at {@code ms} and since the last that did;
+     * UNSET if one registers it at {@code ms}, or none did before.
+     */
+    public static long withdrawnAt(long[] timeline, long ms) {
+        int at = timeline == null ? -1 : entryAt(timeline, ms);
+        if (at < 0 || timeline[at + EXPECTED_AT] == 1) {
+            return UNSET;
+        }
+        while (at >= ENTRY && timeline[at - ENTRY + EXPECTED_AT] == 0) {
+            at -= ENTRY;
+        }
+        return at == 0 ? UNSET : timeline[at + FROM];
+    }
+
+    /** The first withdrawal of a registration (see {@link #withdrawnAt}) after {@code ms}; UNSET if none. */
+    public static long withdrawalAfter(long[] timeline, long ms) {
+        for (int at = ENTRY; timeline != null && at < timeline.length; at += ENTRY) {
+            boolean withdraws = timeline[at + EXPECTED_AT] == 0 && timeline[at - ENTRY + EXPECTED_AT] == 1;
+            if (withdraws && timeline[at + FROM] > ms) {
+                return timeline[at + FROM];
+            }
+        }
+        return UNSET;
+    }
+
     /** Whether the newest value of a device's own timeline registers it. */
     public static boolean expectedLast(long[] timeline) {
         return timeline != null && timeline[timeline.length - ENTRY + EXPECTED_AT] == 1;

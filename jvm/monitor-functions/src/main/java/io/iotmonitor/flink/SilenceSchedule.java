@@ -143,6 +143,17 @@ public final class SilenceSchedule implements Serializable {
         return watermarkMs == NO_WATERMARK ? Long.MIN_VALUE : checkAfter(watermarkMs);
     }
 
+    /** The first check at or after {@code ms}. */
+    public long firstCheckFrom(long ms) {
+        return checkFrom(ms);
+    }
+
+    /** The last check made while the watermark stands at {@code watermarkMs}; MIN if none. */
+    public long lastCheckMade(long watermarkMs) {
+        long next = firstCheckAfter(watermarkMs);
+        return next == Long.MIN_VALUE || next == Long.MAX_VALUE ? next : next - checkIntervalMs;
+    }
+
     /**
      * The first check still to be made, from {@code nextCheckMs} on, at which a device
      * whose newest time is {@code latestMs} would be silent (or, in a pause, forgotten);
