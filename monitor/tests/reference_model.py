@@ -211,6 +211,9 @@ class Model:
     def _check(self, at: int) -> None:
         rules = self.rules
         for device_id, device in list(self.devices.items()):
+            counted = [t for t in device.times if t <= at]
+            if not counted:
+                continue
             if device.registered is not None and device.times == [device.registered]:
                 withdrawn = self._withdrawn_at(device_id, at)
                 if withdrawn is not None:
@@ -220,9 +223,6 @@ class Model:
                         self.changes.append((device_id, "forgotten", since, withdrawn))
                     del self.devices[device_id]
                     continue
-            counted = [t for t in device.times if t <= at]
-            if not counted:
-                continue
             latest = max(counted)
             silent_ms = at - latest
             if silent_ms <= self.timeout_at(device_id, at):

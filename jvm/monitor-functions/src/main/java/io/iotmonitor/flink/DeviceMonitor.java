@@ -262,9 +262,6 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         long timeMs = element.getTimestamp();
         long watermarkMs = watermark();
         DeviceState state = device.value();
-        if (state != null && endWatchIfWithdrawn(deviceId, state, schedule.lastCheckMade(watermarkMs))) {
-            devicesTracked--;
-        }
         if (state == null || !state.hasTimes()) {
             state = schedule.firstEvent(state, timeMs, watermarkMs, planOf(deviceId, state));
             devicesTracked++;
@@ -336,8 +333,6 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         if (state == null) {
             state = new DeviceState();
             state.clearTimes();
-        } else if (endWatchIfWithdrawn(setting.key, state, schedule.lastCheckMade(watermarkMs))) {
-            devicesTracked--;
         }
         long[] timeline = DeviceSettings.put(state.timeline(), fromMs, setting);
         boolean expected = DeviceSettings.expectedLast(timeline);
@@ -370,10 +365,12 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
      * A device registered and not seen since, whose registration was withdrawn as of the
      * check at {@code checkMs} (a withdrawal applies to the checks at or after its time,
      * as any setting): its watch ends, {@code forgotten} as of the withdrawal if its
-     * silence was reported. Returns whether it ended (its state then has no times).
+     * silence was reported. Returns whether it ended (its state then has no times). Only
+     * its own checks ask ({@link #checkAtWithdrawal} plans one at each withdrawal), so
+     * the registration in force is the one of its watch, not an older one.
      */
     private boolean endWatchIfWithdrawn(String deviceId, DeviceState state, long checkMs) {
-        if (checkMs == Long.MIN_VALUE || state.registeredMs == SilenceSchedule.NONE || !onlyRegistered(state)) {
+        if (state.registeredMs == SilenceSchedule.NONE || !onlyRegistered(state)) {
             return false;
         }
         long withdrawnMs = DeviceSettings.withdrawnAt(state.timeline(), checkMs);
