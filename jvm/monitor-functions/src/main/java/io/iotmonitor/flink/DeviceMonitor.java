@@ -340,10 +340,16 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
         boolean settled = lastFromMs <= schedule.firstCheckAfter(watermarkMs);
         // Only deletions, none still to come (a setting read later starts later): none;
         // but a registration's withdrawal is kept until a check ends the watch by it.
-        boolean watched = state.hasTimes() && onlyRegistered(state);
+        boolean watched = onlyRegistered(state);
+        boolean registers = expected && !state.hasTimes();
+        if (registers && watermarkMs != Long.MIN_VALUE) {
+            // What no check still to come needs goes, the withdrawals of an older
+            // registration read late among them: they would end this one.
+            timeline = DeviceSettings.prune(timeline, schedule.firstCheckAfter(watermarkMs));
+        }
         state.timeline(DeviceSettings.setsNothing(timeline) && settled && !watched ? null : timeline);
         SilenceSchedule.Plan plan = planOf(setting.key, state);
-        if (expected && !state.hasTimes()) {
+        if (registers) {
             // Registered: as if it had sent at the record's time (read late, as a late
             // event), and never since.
             schedule.firstEvent(state, setting.timeMs, watermarkMs, plan);
@@ -370,7 +376,7 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
      * the registration in force is the one of its watch, not an older one.
      */
     private boolean endWatchIfWithdrawn(String deviceId, DeviceState state, long checkMs) {
-        if (state.registeredMs == SilenceSchedule.NONE || !onlyRegistered(state)) {
+        if (!onlyRegistered(state)) {
             return false;
         }
         long withdrawnMs = DeviceSettings.withdrawnAt(state.timeline(), checkMs);
@@ -391,17 +397,20 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
      * that check ends its watch.
      */
     private void checkAtWithdrawal(DeviceState state, long madeMs) {
-        if (state.registeredMs == SilenceSchedule.NONE || !onlyRegistered(state)) {
+        if (!onlyRegistered(state)) {
             return;
         }
-        long withdrawalMs = DeviceSettings.withdrawalAfter(state.timeline(), madeMs);
+        // Not one of an older registration: those come before this one's time.
+        long withdrawalMs = DeviceSettings.withdrawalAfter(state.timeline(), Math.max(madeMs, state.registeredMs));
         if (withdrawalMs != DeviceSettings.UNSET) {
-            state.nextCheckMs = Math.min(state.nextCheckMs, schedule.firstCheckFrom(withdrawalMs));
+            state.nextCheckMs = Math.min(state.nextCheckMs, schedule.checkFrom(withdrawalMs));
         }
     }
 
+    /** Whether the device is registered and has sent nothing since: all it has is its registration. */
     private static boolean onlyRegistered(DeviceState state) {
-        return state.later == null
+        return state.registeredMs != SilenceSchedule.NONE
+                && state.later == null
                 && state.firstEventMs == state.registeredMs
                 && state.latestEventMs == state.registeredMs;
     }
@@ -500,13 +509,9 @@ public class DeviceMonitor extends AbstractStreamOperator<Alert>
     private void replan(DeviceState state, long watermarkMs, SilenceSchedule.Plan plan)
             throws Exception {
         long plannedMs = state.nextCheckMs;
-        int outcome = schedule.replan(state, watermarkMs, plan);
+        schedule.replan(state, watermarkMs, plan);
         checkAtWithdrawal(state, schedule.lastCheckMade(watermarkMs));
-        if (state.nextCheckMs != plannedMs) {
-            outcome = SilenceSchedule.NEW_CHECK;
-        } else if (outcome == SilenceSchedule.NEW_CHECK) {
-            outcome = SilenceSchedule.CHANGED;
-        }
+        int outcome = state.nextCheckMs == plannedMs ? SilenceSchedule.CHANGED : SilenceSchedule.NEW_CHECK;
         if (outcome == SilenceSchedule.NEW_CHECK && plannedMs != Long.MAX_VALUE) {
             timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, plannedMs);
         }

@@ -131,7 +131,7 @@ public final class SilenceSchedule implements Serializable {
     }
 
     /** The first check at or after {@code ms}. */
-    private long checkFrom(long ms) {
+    long checkFrom(long ms) {
         return -Math.floorDiv(-ms, checkIntervalMs) * checkIntervalMs;
     }
 
@@ -141,11 +141,6 @@ public final class SilenceSchedule implements Serializable {
             return Long.MAX_VALUE; // the end of a bounded input: no check is left
         }
         return watermarkMs == NO_WATERMARK ? Long.MIN_VALUE : checkAfter(watermarkMs);
-    }
-
-    /** The first check at or after {@code ms}. */
-    public long firstCheckFrom(long ms) {
-        return checkFrom(ms);
     }
 
     /** The last check made while the watermark stands at {@code watermarkMs}; MIN if none. */
@@ -207,21 +202,9 @@ public final class SilenceSchedule implements Serializable {
         return check;
     }
 
-    /**
-     * The device's settings changed: its next check, planned anew. Returns {@link
-     * #NEW_CHECK} when it moved, else {@link #CHANGED}.
-     */
-    public int replan(DeviceState state, long watermarkMs, Plan plan) {
-        if (!state.hasTimes()) {
-            state.nextCheckMs = Long.MAX_VALUE;
-            return CHANGED;
-        }
-        long check = planned(state, firstCheckAfter(watermarkMs), plan);
-        if (check == state.nextCheckMs) {
-            return CHANGED;
-        }
-        state.nextCheckMs = check;
-        return NEW_CHECK;
+    /** The device's settings changed: its next check, planned anew. */
+    public void replan(DeviceState state, long watermarkMs, Plan plan) {
+        state.nextCheckMs = state.hasTimes() ? planned(state, firstCheckAfter(watermarkMs), plan) : Long.MAX_VALUE;
     }
 
     /**
